@@ -1,0 +1,86 @@
+/**
+ * Object names in the bucket (DESIGN 3) and the validation that keeps every name a message can influence
+ * inside its tenant's prefix. Every object name is built here and nowhere else.
+ */
+import { PermanentError } from './errors';
+import { isUuid } from './ids';
+
+export const ARTIFACT_TYPE_RE = /^[a-z][a-z0-9_]{0,39}$/;
+export const TENANT_ID_RE = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
+/** One key of a visual's dot path: array indices and ordinary identifiers only. */
+export const VISUAL_KEY_RE = /^[A-Za-z0-9_-]{1,100}$/;
+/** A visual name: dot-joined keys. */
+export const VISUAL_NAME_RE = /^[A-Za-z0-9_-]{1,100}(\.[A-Za-z0-9_-]{1,100}){0,15}$/;
+export const VISUAL_NAME_MAX = 512;
+/** Name of a staged (claim-check) object inside `staging/{tenant}/`. */
+export const STAGED_NAME_RE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$/;
+
+export const ARTIFACTS_PREFIX = 'artifacts/';
+export const STAGING_PREFIX = 'staging/';
+export const QUARANTINE_PREFIX = 'quarantine/';
+
+export interface ArtifactKey {
+  artifact_type: string;
+  tenant_id: string;
+  artifact_id: string;
+}
+
+function unsafe(what: string, value: string): never {
+  throw new PermanentError(
+    'UNSAFE_NAME',
+    `${what} is not a safe object name segment: ${JSON.stringify(value)}`,
+  );
+}
+
+export function assertArtifactKey(key: ArtifactKey): void {
+  if (!ARTIFACT_TYPE_RE.test(key.artifact_type)) unsafe('artifact_type', key.artifact_type);
+  if (!TENANT_ID_RE.test(key.tenant_id)) unsafe('tenant_id', key.tenant_id);
+  if (!isUuid(key.artifact_id)) unsafe('artifact_id', key.artifact_id);
+}
+
+export function isVisualName(name: string): boolean {
+  return name.length <= VISUAL_NAME_MAX && VISUAL_NAME_RE.test(name);
+}
+
+/** `artifacts/{type}/{tenant}/{id}.json`: the manifest, the artifact's commit point. */
+export function manifestPath(key: ArtifactKey): string {
+  assertArtifactKey(key);
+  return `${ARTIFACTS_PREFIX}${key.artifact_type}/${key.tenant_id}/${key.artifact_id}.json`;
+}
+
+/** `artifacts/{type}/{tenant}/{id}/`: the folder of the artifact's visuals. */
+export function visualsPrefix(key: ArtifactKey): string {
+  assertArtifactKey(key);
+  return `${ARTIFACTS_PREFIX}${key.artifact_type}/${key.tenant_id}/${key.artifact_id}/`;
+}
+
+/** `artifacts/{type}/{tenant}/{id}/{name}.{ext}`. */
+export function visualPath(key: ArtifactKey, name: string, ext: string): string {
+  if (!isVisualName(name)) unsafe('visual name', name);
+  if (!/^[a-z]{2,5}$/.test(ext)) unsafe('visual extension', ext);
+  return `${visualsPrefix(key)}${name}.${ext}`;
+}
+
+const MANIFEST_RE =
+  /^artifacts\/([a-z][a-z0-9_]{0,39})\/([A-Za-z0-9][A-Za-z0-9_-]{0,63})\/([0-9a-f-]{36})\.json$/;
+
+/** The key of a manifest object name, or null for any other object (visuals, staging, quarantine). */
+export function parseManifestPath(name: string): ArtifactKey | null {
+  const m = MANIFEST_RE.exec(name);
+  if (!m || !isUuid(m[3]!)) return null;
+  return { artifact_type: m[1]!, tenant_id: m[2]!, artifact_id: m[3]! };
+}
+
+/** `staging/{tenant}/{name}`: a claim-check payload uploaded by a producer. */
+export function stagingPath(tenantId: string, name: string): string {
+  if (!TENANT_ID_RE.test(tenantId)) unsafe('tenant_id', tenantId);
+  if (!STAGED_NAME_RE.test(name) || name.includes('..')) unsafe('staged object name', name);
+  return `${STAGING_PREFIX}${tenantId}/${name}`;
+}
+
+/** `quarantine/{yyyy-mm-dd}/{message_id}.json`: a rejected message kept for replay. */
+export function quarantinePath(messageId: string, at: Date = new Date()): string {
+  const day = at.toISOString().slice(0, 10);
+  const safeId = messageId.replace(/[^A-Za-z0-9_-]/g, '_').slice(0, 200) || 'unknown';
+  return `${QUARANTINE_PREFIX}${day}/${safeId}.json`;
+}
