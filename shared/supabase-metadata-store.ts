@@ -1,0 +1,283 @@
+/**
+ * MetadataStore on Supabase: each method is one supabase-js `rpc()` call of a SQL function of
+ * migrations/004_artifact_functions.sql (PostgREST `POST /rest/v1/rpc/{fn}`, named arguments), made with the
+ * service role key.
+ *
+ * Failures (DESIGN 7):
+ * - no answer (supabase-js `status: 0`: connection refused, DNS, timeout), 408, 429, 5xx -> TransientError;
+ * - 401/403 (the key is wrong, expired, or not the service role's) -> TransientError saying so: a
+ *   configuration fault must not drop messages, they are retried and finally dead-lettered;
+ * - the API not being what this code expects (PostgREST's own PGRSTxxx errors, e.g. PGRST202 function not
+ *   found = migrations not applied; 404/405; a body that is not PostgREST's; an answer of an unexpected
+ *   shape) -> TransientError too, for the same reason;
+ * - PostgreSQL refusing the arguments (a SQLSTATE with another 4xx: 22023 from the functions' checks,
+ *   22P02 bad uuid, 23xxx ...) -> PermanentError('INVALID_ROW').
+ */
+import { createClient, type SupabaseClient, type WebSocketLikeConstructor } from '@supabase/supabase-js';
+import type { ArtifactRow, ArtifactRowInput, ArtifactRowMetadata } from './artifact-row';
+import { isNetworkError, isRetryableStatus, PermanentError, TransientError } from './errors';
+import type {
+  ClaimStatus,
+  ListFilter,
+  ListPosition,
+  ListResult,
+  MarkDeletedInput,
+  MarkDeletedOutcome,
+  MetadataStore,
+  RecordOutcome,
+} from './metadata-store';
+
+export interface SupabaseMetadataStoreOptions {
+  /** Project URL (SUPABASE_URL), e.g. https://xyz.supabase.co or the local stand-in's http://127.0.0.1:54321. */
+  url: string;
+  /** The service role key (SUPABASE_SERVICE_ROLE_KEY): the functions are granted to service_role only. */
+  serviceRoleKey: string;
+  /** Per request, including connecting (default 10 s). */
+  timeoutMs?: number;
+  /** A ready client (tests); `url`, `serviceRoleKey` and `timeoutMs` are then not used. */
+  client?: SupabaseClient;
+}
+
+const DEFAULT_TIMEOUT_MS = 10_000;
+
+const RECORD_OUTCOMES: readonly RecordOutcome[] = [
+  'inserted',
+  'updated',
+  'unchanged',
+  'stale',
+  'deleted',
+  'tenant_conflict',
+];
+const MARK_DELETED_OUTCOMES: readonly MarkDeletedOutcome[] = [
+  'deleted',
+  'already_deleted',
+  'tombstoned',
+  'stale',
+  'not_found',
+];
+const CLAIM_STATUSES: readonly ClaimStatus[] = ['free', 'own', 'deleted', 'foreign'];
+
+/**
+ * supabase-js builds a Realtime client in createClient, and on Node 20 (no global WebSocket) that throws
+ * unless a transport is given. The store never opens a channel; this transport fails loudly if one ever is.
+ */
+class RealtimeNotUsed {
+  constructor() {
+    throw new Error(
+      'SupabaseMetadataStore: Supabase Realtime is not used by the artifact store (no WebSocket)',
+    );
+  }
+}
+
+/** fetch with a deadline: a hung connection becomes supabase-js `status: 0` (transient), not a stuck handler. */
+function fetchWithTimeout(timeoutMs: number): typeof fetch {
+  return (input, init) => {
+    const deadline = AbortSignal.timeout(timeoutMs);
+    const signal = init?.signal ? AbortSignal.any([init.signal, deadline]) : deadline;
+    return fetch(input, { ...init, signal });
+  };
+}
+
+export function createMetadataClient(url: string, serviceRoleKey: string, timeoutMs = DEFAULT_TIMEOUT_MS) {
+  return createClient(url, serviceRoleKey, {
+    auth: { persistSession: false, autoRefreshToken: false, detectSessionInUrl: false },
+    realtime: { transport: RealtimeNotUsed as unknown as WebSocketLikeConstructor },
+    global: { fetch: fetchWithTimeout(timeoutMs) },
+  });
+}
+
+interface RpcError {
+  message?: unknown;
+  code?: unknown;
+  details?: unknown;
+  hint?: unknown;
+}
+
+/** A 5-character SQLSTATE of PostgreSQL itself (not PostgREST's PGRSTxxx). */
+function isSqlState(code: string): boolean {
+  return /^[0-9A-Z]{5}$/.test(code);
+}
+
+function describe(fn: string, status: number, error: RpcError): string {
+  const code = typeof error.code === 'string' && error.code ? ` ${error.code}` : '';
+  const message = typeof error.message === 'string' ? error.message : JSON.stringify(error.message ?? null);
+  const details = typeof error.details === 'string' && error.details ? ` (${error.details})` : '';
+  return `${fn}: ${status === 0 ? 'no response' : `HTTP ${status}`}${code}: ${message}${details}`;
+}
+
+function toError(fn: string, status: number, error: RpcError): Error {
+  const code = typeof error.code === 'string' ? error.code : '';
+  const what = describe(fn, status, error);
+  if (status === 0 || isRetryableStatus(status)) {
+    return new TransientError(`metadata store unavailable, will retry (${what})`, error);
+  }
+  if (status === 401 || status === 403) {
+    return new TransientError(
+      `metadata store refused the service role key (${what}): check SUPABASE_SERVICE_ROLE_KEY (the project's ` +
+        'service_role key, signed with its JWT secret); the message is retried and finally dead-lettered',
+      error,
+    );
+  }
+  if (status >= 400 && status < 500 && status !== 404 && status !== 405 && isSqlState(code)) {
+    return new PermanentError('INVALID_ROW', `metadata store refused the arguments (${what})`, {
+      function: fn,
+      status,
+      code,
+      details: typeof error.details === 'string' ? error.details : null,
+      hint: typeof error.hint === 'string' ? error.hint : null,
+    });
+  }
+  return new TransientError(
+    `metadata store API is not what the artifact store expects (${what}): check SUPABASE_URL and that the ` +
+      'migrations are applied; the message is retried and finally dead-lettered',
+    error,
+  );
+}
+
+function unexpected(fn: string, data: unknown): TransientError {
+  const shown = JSON.stringify(data) ?? String(data);
+  return new TransientError(
+    `metadata store answered ${fn} with an unexpected value: ${shown.length > 300 ? `${shown.slice(0, 300)}...` : shown}`,
+  );
+}
+
+function oneOf<T extends string>(fn: string, data: unknown, allowed: readonly T[]): T {
+  if (typeof data === 'string' && (allowed as readonly string[]).includes(data)) return data as T;
+  throw unexpected(fn, data);
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** A row as artifact_get/artifact_list return it (to_jsonb of project_files) -> ArtifactRow. */
+function toRow(fn: string, value: unknown): ArtifactRow {
+  if (!isObject(value)) throw unexpected(fn, value);
+  const str = (key: string): string => {
+    const v = value[key];
+    if (typeof v !== 'string') throw unexpected(fn, value);
+    return v;
+  };
+  const strOrNull = (key: string): string | null => {
+    const v = value[key];
+    if (v === null || v === undefined) return null;
+    if (typeof v !== 'string') throw unexpected(fn, value);
+    return v;
+  };
+  const size = value.file_size;
+  const fileSize = typeof size === 'number' ? size : typeof size === 'string' ? Number(size) : Number.NaN;
+  if (!Number.isFinite(fileSize)) throw unexpected(fn, value);
+  if (!isObject(value.metadata) || typeof value.deleted !== 'boolean') throw unexpected(fn, value);
+  const metadata = { ...value.metadata } as Record<string, unknown>;
+  if (typeof metadata.generation === 'number') metadata.generation = String(metadata.generation);
+  return {
+    uuid: str('uuid'),
+    tenant_id: str('tenant_id'),
+    user_id: strOrNull('user_id'),
+    ui_name: strOrNull('ui_name') ?? '',
+    artifact_type: str('artifact_type'),
+    file_path: str('file_path'),
+    file_type: 'artifact',
+    mime_type: 'application/json',
+    file_size: fileSize,
+    file_hash: strOrNull('file_hash') ?? '',
+    status: str('status'),
+    created_at: str('created_at'),
+    updated_at: str('updated_at'),
+    expires_at: strOrNull('expires_at'),
+    deleted: value.deleted,
+    metadata: metadata as unknown as ArtifactRowMetadata,
+  };
+}
+
+function toPosition(fn: string, value: unknown): ListPosition | null {
+  if (value === null || value === undefined) return null;
+  if (!isObject(value) || typeof value.created_at !== 'string' || typeof value.uuid !== 'string') {
+    throw unexpected(fn, value);
+  }
+  return { created_at: value.created_at, uuid: value.uuid };
+}
+
+export class SupabaseMetadataStore implements MetadataStore {
+  readonly #client: SupabaseClient;
+
+  constructor(options: SupabaseMetadataStoreOptions) {
+    this.#client =
+      options.client ??
+      createMetadataClient(options.url, options.serviceRoleKey, options.timeoutMs ?? DEFAULT_TIMEOUT_MS);
+  }
+
+  /** One rpc() call: its data, or the store's error for its failure. */
+  async #call(fn: string, args: Record<string, unknown>): Promise<unknown> {
+    let response: { data: unknown; error: RpcError | null; status: number };
+    try {
+      response = await this.#client.rpc(fn, args);
+    } catch (err) {
+      // supabase-js returns failures as values; a throw here is a fetch that escaped it (treated alike).
+      const reason = isNetworkError(err) ? 'no response' : 'rpc failed';
+      throw new TransientError(
+        `metadata store unavailable, will retry (${fn}: ${reason}: ${String(err)})`,
+        err,
+      );
+    }
+    if (response.error) throw toError(fn, response.status, response.error);
+    return response.data;
+  }
+
+  async record(row: ArtifactRowInput): Promise<RecordOutcome> {
+    const fn = 'artifact_record';
+    const data = await this.#call(fn, {
+      p_uuid: row.uuid,
+      p_tenant_id: row.tenant_id,
+      p_artifact_type: row.artifact_type,
+      p_user_id: row.user_id,
+      p_ui_name: row.ui_name,
+      p_file_path: row.file_path,
+      p_file_size: row.file_size,
+      p_file_hash: row.file_hash,
+      // int64 as a decimal string: PostgreSQL casts it to bigint without passing through a double.
+      p_generation: row.generation,
+      p_expires_at: row.expires_at,
+      p_metadata: row.metadata,
+    });
+    return oneOf(fn, data, RECORD_OUTCOMES);
+  }
+
+  async get(uuid: string, tenantId: string): Promise<ArtifactRow | null> {
+    const fn = 'artifact_get';
+    const data = await this.#call(fn, { p_uuid: uuid, p_tenant_id: tenantId });
+    return data === null ? null : toRow(fn, data);
+  }
+
+  async list(tenantId: string, filter: ListFilter, limit: number, after?: ListPosition): Promise<ListResult> {
+    const fn = 'artifact_list';
+    const args: Record<string, unknown> = { p_tenant_id: tenantId, p_limit: limit };
+    if (filter.artifact_type !== undefined) args.p_artifact_type = filter.artifact_type;
+    if (filter.execution_id !== undefined) args.p_execution_id = filter.execution_id;
+    if (filter.session_id !== undefined) args.p_session_id = filter.session_id;
+    if (after) {
+      args.p_after_created_at = after.created_at;
+      args.p_after_uuid = after.uuid;
+    }
+    const data = await this.#call(fn, args);
+    if (!isObject(data) || !Array.isArray(data.items)) throw unexpected(fn, data);
+    return { items: data.items.map((item) => toRow(fn, item)), next: toPosition(fn, data.next) };
+  }
+
+  async markDeleted(input: MarkDeletedInput): Promise<MarkDeletedOutcome> {
+    const fn = 'artifact_mark_deleted';
+    const args: Record<string, unknown> = {
+      p_uuid: input.uuid,
+      p_tenant_id: input.tenant_id,
+      p_generation: input.generation,
+    };
+    if (input.artifact_type !== undefined) args.p_artifact_type = input.artifact_type;
+    if (input.file_path !== undefined) args.p_file_path = input.file_path;
+    return oneOf(fn, await this.#call(fn, args), MARK_DELETED_OUTCOMES);
+  }
+
+  async claim(uuid: string, tenantId: string): Promise<ClaimStatus> {
+    const fn = 'artifact_claim';
+    return oneOf(fn, await this.#call(fn, { p_uuid: uuid, p_tenant_id: tenantId }), CLAIM_STATUSES);
+  }
+}
