@@ -1,0 +1,115 @@
+/**
+ * A local stand-in for the Google Cloud Storage JSON API: the calls GcsBlobStore makes through
+ * @google-cloud/storage, served by node:http with GCS's wire formats, over one bucket kept as files on disk,
+ * posting `finalized` / `deleted` CloudEvents to the configured targets as Eventarc delivers them to a
+ * gen2 function. Dev and test tool only (DESIGN 8); production talks to GCS.
+ *
+ * How it differs from the real service:
+ * - One bucket only, the configured one, present from the start; any other bucket is 404 notFound. No
+ *   bucket creation, bucket metadata beyond a fixed GET, IAM, ACLs, lifecycle rules (objects with a
+ *   `customTime` are never expired), retention, holds, CMEK/CSEK, requester pays or soft delete.
+ * - No authentication or authorization: the Authorization header is ignored; `userProject` is ignored.
+ * - Uploads: `uploadType=multipart` (and `media`) only, held in memory and capped at 256 MiB. Resumable
+ *   uploads get a 400 explaining that the client must use `resumable: false`. No gzip transcoding, no
+ *   compose, copy, rewrite or patch/update of metadata (metageneration is always 1).
+ * - No object versioning: only the live generation exists; an overwritten or deleted generation is gone
+ *   (a `generation` other than the live one is 404). `versions=true`, `startOffset`, `endOffset`,
+ *   `matchGlob` and `includeFoldersAsPrefixes` in listings are rejected with a 400; `projection` and
+ *   `fields` are ignored (the full resource is always returned).
+ * - Generations are microsecond timestamps made strictly increasing by this process (also across restarts,
+ *   from the highest stored one); GCS only promises that they differ.
+ * - Page tokens are base64url JSON of the last name a page consumed; they stay valid forever and do not
+ *   check that the prefix/delimiter match the first request.
+ * - Downloads: a single `Range` is honoured (206, or 416 when unsatisfiable); multiple ranges are ignored
+ *   (200 with the whole object). `x-goog-hash` always describes the whole object. ETag is the JSON API
+ *   etag, not the XML API MD5 one.
+ * - Error bodies have GCS's shape and reasons (notFound, conditionNotMet, invalid, required, ...), but the
+ *   messages are not guaranteed to be GCS's word for word; unknown paths get a JSON 404.
+ * - Events: sent straight to each target (no Pub/Sub, no Eventarc trigger filters or IAM/OIDC token); in
+ *   order per target (real delivery is unordered); retried for 5xx/429/408/network errors with backoff from
+ *   100 ms, doubling, capped at 5 s, 20 attempts, then dropped (Eventarc retries for up to 24 h). An
+ *   overwrite emits `finalized` for the new generation, then `deleted` for the overwritten one. No
+ *   `archived` / `metadataUpdated` events. `ce-subject`, `ce-source` and `ce-bucket` are percent-encoded
+ *   per the CloudEvents HTTP binding (space, '"', '%' and non-ASCII), so read the name from the body.
+ *   Events still queued when the stand-in closes are dropped (logged).
+ * - Atomic within one process only (per-name locks); two stand-ins must not share a data directory.
+ */
+import { createServer, type Server } from 'node:http';
+import { join } from 'node:path';
+import { type DeliveryOptions, EventDispatcher } from './events';
+import { ObjectStore } from './object-store';
+import { handleRequest } from './routes';
+
+export interface GcsStandInOptions {
+  port: number;
+  /** Interface to listen on (default 127.0.0.1). */
+  host?: string;
+  /** Objects are kept under `{dataDir}/{bucket}/`. */
+  dataDir: string;
+  bucket: string;
+  /** Accepted for symmetry with the real client configuration; nothing depends on it. */
+  projectId?: string;
+  /** URLs that receive the bucket's CloudEvents (e.g. the syncArtifactMetadata function). */
+  eventTargets?: string[];
+  /** Where log lines go (default: stderr). */
+  log?: (line: string) => void;
+  /** Backoff of event delivery (defaults: 100 ms doubling, capped at 5 s, 20 attempts, 10 s timeout). */
+  eventDelivery?: DeliveryOptions;
+}
+
+export interface GcsStandIn {
+  /** Base URL, to pass to `new Storage({ apiEndpoint })`. */
+  url: string;
+  close(): Promise<void>;
+  /** Resolves when no CloudEvent delivery is pending or retrying. */
+  eventsIdle(): Promise<void>;
+}
+
+/** Bucket names GCS accepts (without the dotted-name length rules); they become a directory name. */
+const BUCKET_NAME = /^[a-z0-9][a-z0-9._-]{1,220}[a-z0-9]$/;
+
+export async function startGcsStandIn(options: GcsStandInOptions): Promise<GcsStandIn> {
+  if (!BUCKET_NAME.test(options.bucket)) throw new Error(`Invalid bucket name: ${options.bucket}`);
+  const log = options.log ?? ((line: string) => process.stderr.write(`[gcs] ${line}\n`));
+  const host = options.host ?? '127.0.0.1';
+  const store = await ObjectStore.open(join(options.dataDir, options.bucket), options.bucket);
+  const events = new EventDispatcher(options.eventTargets ?? [], log, options.eventDelivery);
+  const urlHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
+  const url = `http://${urlHost}:${options.port}`;
+  const ctx = {
+    store,
+    bucket: options.bucket,
+    baseUrl: url,
+    events,
+    log,
+    startedAt: new Date().toISOString(),
+  };
+  const server = createServer((req, res) => {
+    void handleRequest(ctx, req, res);
+  });
+  await listen(server, options.port, host);
+  log(`serving bucket ${options.bucket} (${store.size} objects) at ${url}`);
+  let closed: Promise<void> | undefined;
+  return {
+    url,
+    eventsIdle: () => events.idle(),
+    close() {
+      closed ??= new Promise<void>((resolve, reject) => {
+        events.close();
+        server.close((err) => (err ? reject(err) : resolve()));
+        server.closeAllConnections();
+      });
+      return closed;
+    },
+  };
+}
+
+function listen(server: Server, port: number, host: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+}

@@ -1,0 +1,174 @@
+/**
+ * BlobStore on Google Cloud Storage through @google-cloud/storage. Locally the same class talks to the GCS
+ * stand-in (local/gcs) through `apiEndpoint`: with a custom endpoint the client sends no credentials
+ * (`useAuthWithCustomEndpoint` defaults to false), so no GOOGLE_APPLICATION_CREDENTIALS is needed.
+ *
+ * Wire calls (JSON API): uploads are single-request multipart POSTs (`resumable: false`) with
+ * `ifGenerationMatch=0`; reads are `GET .../o/{name}` (metadata) and `?alt=media` pinned to the generation
+ * just read; deletes are `DELETE .../o/{name}[?generation=]`; listings are `GET .../o?prefix=`.
+ *
+ * Errors: 404 is a null/false result, a 412 on create is "already exists", 5xx/429/408 and network errors
+ * become TransientError, anything else is rethrown as the client raised it.
+ */
+import { PassThrough, type Readable } from 'node:stream';
+import { type File, type FileMetadata, Storage } from '@google-cloud/storage';
+import type { BlobStore, ListPage, ObjectInfo, PutOptions, PutResult } from './blob-store';
+import { isNetworkError, isRetryableStatus, TransientError } from './errors';
+
+export interface GcsBlobStoreOptions {
+  bucket: string;
+  /** Storage endpoint override (the local stand-in); unset in production. */
+  apiEndpoint?: string;
+  projectId?: string;
+  /** A preconfigured client (tests: short timeouts, no retries). */
+  storage?: Storage;
+}
+
+/** Bounded retries of a read or create that raced with a concurrent delete or overwrite. */
+const RACE_RETRIES = 3;
+
+export class GcsBlobStore implements BlobStore {
+  readonly bucket: string;
+  private readonly storage: Storage;
+
+  constructor(options: GcsBlobStoreOptions) {
+    this.bucket = options.bucket;
+    this.storage =
+      options.storage ??
+      new Storage({
+        ...(options.apiEndpoint ? { apiEndpoint: options.apiEndpoint } : {}),
+        ...(options.projectId ? { projectId: options.projectId } : {}),
+      });
+  }
+
+  async putIfAbsent(name: string, bytes: Buffer, options: PutOptions): Promise<PutResult> {
+    const metadata: FileMetadata = { contentType: options.contentType };
+    if (options.metadata) metadata.metadata = { ...options.metadata };
+    if (options.customTime) metadata.customTime = options.customTime.toISOString();
+    if (options.cacheControl) metadata.cacheControl = options.cacheControl;
+    for (let attempt = 0; ; attempt++) {
+      const file = this.file(name);
+      try {
+        await file.save(bytes, { resumable: false, preconditionOpts: { ifGenerationMatch: 0 }, metadata });
+        return { created: true, info: toObjectInfo(this.bucket, file.metadata) };
+      } catch (err) {
+        if (statusOf(err) !== 412) throw mapError(err, `put ${name}`);
+      }
+      const existing = await this.head(name);
+      if (existing) return { created: false, existing };
+      // It was deleted between our 412 and the lookup: try to create it again.
+      if (attempt >= RACE_RETRIES)
+        throw new TransientError(`put ${name}: object keeps changing concurrently`);
+    }
+  }
+
+  async get(name: string): Promise<{ bytes: Buffer; info: ObjectInfo } | null> {
+    for (let attempt = 0; ; attempt++) {
+      const info = await this.head(name);
+      if (!info) return null;
+      try {
+        const [bytes] = await this.file(name, info.generation).download();
+        return { bytes, info };
+      } catch (err) {
+        // 404: the generation we just saw was replaced or deleted; look again.
+        if (statusOf(err) !== 404) throw mapError(err, `get ${name}`);
+        if (attempt >= RACE_RETRIES)
+          throw new TransientError(`get ${name}: object keeps changing concurrently`);
+      }
+    }
+  }
+
+  async openRead(name: string): Promise<{ stream: Readable; info: ObjectInfo } | null> {
+    const info = await this.head(name);
+    if (!info) return null;
+    // Pinned to the generation reported in `info`: if it is replaced meanwhile the stream fails (404)
+    // instead of mixing generations.
+    const source = this.file(name, info.generation).createReadStream();
+    const stream = new PassThrough();
+    source.on('error', (err) => stream.destroy(mapError(err, `read ${name}`) as Error));
+    source.pipe(stream);
+    return { stream, info };
+  }
+
+  async head(name: string): Promise<ObjectInfo | null> {
+    try {
+      const [metadata] = await this.file(name).getMetadata();
+      return toObjectInfo(this.bucket, metadata);
+    } catch (err) {
+      if (statusOf(err) === 404) return null;
+      throw mapError(err, `head ${name}`);
+    }
+  }
+
+  async delete(name: string, options: { generation?: string } = {}): Promise<boolean> {
+    try {
+      await this.file(name, options.generation).delete();
+      return true;
+    } catch (err) {
+      const status = statusOf(err);
+      if (status === 404 || status === 412) return false;
+      throw mapError(err, `delete ${name}`);
+    }
+  }
+
+  async list(prefix: string, options: { pageToken?: string; maxResults?: number } = {}): Promise<ListPage> {
+    try {
+      const [files, nextQuery] = await this.storage.bucket(this.bucket).getFiles({
+        prefix,
+        autoPaginate: false,
+        ...(options.pageToken ? { pageToken: options.pageToken } : {}),
+        ...(options.maxResults ? { maxResults: options.maxResults } : {}),
+      });
+      const nextPageToken = (nextQuery as { pageToken?: string } | null | undefined)?.pageToken;
+      const items = files.map((file) => toObjectInfo(this.bucket, file.metadata));
+      return nextPageToken ? { items, nextPageToken } : { items };
+    } catch (err) {
+      throw mapError(err, `list ${prefix}`);
+    }
+  }
+
+  private file(name: string, generation?: string): File {
+    const bucket = this.storage.bucket(this.bucket);
+    // The client keeps generations as numbers; GCS generations (microsecond timestamps) fit exactly.
+    return generation === undefined
+      ? bucket.file(name)
+      : bucket.file(name, { generation: Number(generation) });
+  }
+}
+
+/** The one mapping from a GCS object resource to ObjectInfo. */
+export function toObjectInfo(bucket: string, metadata: FileMetadata): ObjectInfo {
+  const custom: Record<string, string> = {};
+  for (const [key, value] of Object.entries(metadata.metadata ?? {})) {
+    if (value !== null && value !== undefined) custom[key] = String(value);
+  }
+  const info: ObjectInfo = {
+    name: metadata.name ?? '',
+    bucket: metadata.bucket ?? bucket,
+    generation: String(metadata.generation ?? ''),
+    metageneration: String(metadata.metageneration ?? ''),
+    size: Number(metadata.size ?? 0),
+    contentType: metadata.contentType ?? 'application/octet-stream',
+    md5Hash: metadata.md5Hash ?? '',
+    metadata: custom,
+    timeCreated: metadata.timeCreated ?? '',
+  };
+  if (metadata.customTime) info.customTime = metadata.customTime;
+  return info;
+}
+
+/** The HTTP status of a client error (ApiError.code), when it has one. */
+function statusOf(err: unknown): number | undefined {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'number' ? code : undefined;
+}
+
+/** TransientError for what a retry can fix; anything else is returned unchanged (to be rethrown). */
+function mapError(err: unknown, what: string): unknown {
+  const status = statusOf(err);
+  if ((status !== undefined && isRetryableStatus(status)) || isNetworkError(err)) {
+    const detail = status !== undefined ? `HTTP ${status}` : ((err as Error)?.message ?? String(err));
+    return new TransientError(`GCS ${what}: ${detail}`, err);
+  }
+  return err;
+}
