@@ -1,0 +1,49 @@
+/**
+ * The storeArtifact CloudEvent handler: one Pub/Sub message in, one decision out.
+ * - success and ephemeral: return (2xx, the message is acknowledged), one structured log line;
+ * - PermanentError: the message is quarantined with its error_code, logged once, and acknowledged;
+ * - anything else: rethrown, so Pub/Sub redelivers (and finally dead-letters) it.
+ */
+import type { CloudEvent } from '@google-cloud/functions-framework';
+import { isPermanent } from '../../shared/errors';
+import type { Logger } from '../../shared/log';
+import { parseStoreRequest } from '../../shared/store-request';
+import { checkAttributes, decodeMessageBody, messageFromEvent } from './pubsub-message';
+import { quarantine } from './quarantine';
+import { type StoreDeps, storeArtifact } from './store-artifact';
+
+export function createStoreArtifactHandler(deps: StoreDeps, log: Logger) {
+  return async function storeArtifactHandler(event: CloudEvent<unknown>): Promise<void> {
+    const message = messageFromEvent(event);
+    let context: Record<string, unknown> = { message_id: message.messageId };
+    try {
+      const body = decodeMessageBody(message, deps.limits.maxArtifactBytes);
+      const request = parseStoreRequest(body);
+      checkAttributes(message, request);
+      context = { ...context, tenant_id: request.tenant_id, artifact_type: request.artifact_type };
+      const result = await storeArtifact(request, message.messageId, deps, log.child(context));
+      log.info(result.status === 'ephemeral' ? 'artifact not persisted (ephemeral)' : 'artifact stored', {
+        ...context,
+        event: `artifact.${result.status}`,
+        ...result,
+      });
+    } catch (err) {
+      if (!isPermanent(err)) {
+        log.error('store failed; the message will be redelivered', {
+          ...context,
+          event: 'artifact.retry',
+          error: err,
+        });
+        throw err;
+      }
+      const path = await quarantine(deps.blobs, message, err, deps.now());
+      log.warn('store request rejected', {
+        ...context,
+        event: 'artifact.rejected',
+        error_code: err.code,
+        error: err.message,
+        quarantine_path: path,
+      });
+    }
+  };
+}

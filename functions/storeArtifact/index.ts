@@ -1,0 +1,30 @@
+/**
+ * storeArtifact: Pub/Sub-triggered (messagePublished) Cloud Function. Configuration is validated at cold
+ * start; a bad one fails the start with every problem named.
+ */
+import * as functions from '@google-cloud/functions-framework';
+import { loadConfig, StoreArtifactConfig } from '../../shared/config';
+import { createLogger } from '../../shared/log';
+import { loadPolicy } from '../../shared/materialization-policy';
+import { createStores } from '../../shared/stores';
+import { createStoreArtifactHandler } from './handler';
+
+const config = loadConfig(StoreArtifactConfig, process.env, 'storeArtifact configuration');
+const log = createLogger({ function: 'storeArtifact' });
+
+functions.cloudEvent(
+  'storeArtifact',
+  createStoreArtifactHandler(
+    {
+      ...createStores(config),
+      policy: loadPolicy(process.env),
+      limits: {
+        maxArtifactBytes: config.MAX_ARTIFACT_BYTES,
+        maxVisualBytes: config.MAX_VISUAL_BYTES,
+        maxVisuals: config.MAX_VISUALS,
+      },
+      now: () => new Date(),
+    },
+    log,
+  ),
+);

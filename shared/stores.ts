@@ -1,0 +1,28 @@
+/**
+ * The two stores every function uses, built from its configuration. The SDKs are imported here and by
+ * nothing that a function does not need.
+ */
+import { GcsBlobStore } from './gcs-blob-store';
+import { SupabaseMetadataStore } from './supabase-metadata-store';
+
+export interface StoreConfig {
+  GOOGLE_CLOUD_PROJECT?: string | undefined;
+  ARTIFACT_BUCKET: string;
+  GCS_API_ENDPOINT?: string | undefined;
+  SUPABASE_URL: string;
+  SUPABASE_SERVICE_ROLE_KEY: string;
+}
+
+export function createStores(config: StoreConfig) {
+  return {
+    blobs: new GcsBlobStore({
+      bucket: config.ARTIFACT_BUCKET,
+      ...(config.GCS_API_ENDPOINT ? { apiEndpoint: config.GCS_API_ENDPOINT } : {}),
+      ...(config.GOOGLE_CLOUD_PROJECT ? { projectId: config.GOOGLE_CLOUD_PROJECT } : {}),
+    }),
+    metadata: new SupabaseMetadataStore({
+      url: config.SUPABASE_URL,
+      serviceRoleKey: config.SUPABASE_SERVICE_ROLE_KEY,
+    }),
+  };
+}
