@@ -1,0 +1,32 @@
+/**
+ * DELETE /api/artifacts/{id}: removes every object of the artifact (manifest first), then marks the row
+ * deleted. 204; a second delete is a 404 and nothing is left either way.
+ */
+import { deleteArtifactObjects } from '../../../shared/artifact-objects';
+import type { RouteContext } from '../context';
+import { notFound } from '../problem';
+import { ArtifactIdParam, TenantOnlyQuery } from '../schemas';
+import { validate } from '../validate';
+
+export async function deleteArtifact({
+  req,
+  res,
+  principal,
+  params,
+  deps,
+  log,
+}: RouteContext): Promise<void> {
+  const id = validate(ArtifactIdParam, params[0], 'artifact id');
+  validate(TenantOnlyQuery, req.query, 'query');
+  const row = await deps.metadata.get(id, principal.tenant_id);
+  if (!row) throw notFound();
+  const key = { artifact_type: row.artifact_type, tenant_id: row.tenant_id, artifact_id: row.uuid };
+  const objects = await deleteArtifactObjects(deps.blobs, key);
+  const outcome = await deps.metadata.markDeleted({
+    uuid: id,
+    tenant_id: principal.tenant_id,
+    generation: null,
+  });
+  log.info('artifact deleted', { artifact_id: id, objects_deleted: objects, outcome });
+  res.status(204).end();
+}
