@@ -1,0 +1,73 @@
+/**
+ * The producer side, for orchestrators: `publishArtifact()` validates a store request exactly as the store
+ * function will (schema, type schema, visuals), fixes its artifact id up front, stages payloads too large for
+ * a Pub/Sub message under `staging/{tenant}/` (claim check), and publishes.
+ */
+import { randomUUID } from 'node:crypto';
+import type { BlobStore } from './blob-store';
+import { PermanentError } from './errors';
+import { resolveArtifactId } from './ids';
+import { type ArtifactKey, stagingPath } from './paths';
+import type { PublishTransport } from './publish-transport';
+import { parseArtifact, parseStoreRequest, type StoreRequestInput } from './store-request';
+import { extractVisuals } from './visuals';
+
+/** Pub/Sub allows 10 MB per message; above this the payload is staged and referenced. */
+export const DEFAULT_INLINE_LIMIT_BYTES = 8 * 1024 * 1024;
+
+export interface PublishOptions {
+  transport: PublishTransport;
+  /** Needed only for payloads above the inline limit. */
+  blobs?: BlobStore;
+  inlineLimitBytes?: number;
+}
+
+export interface PublishResult {
+  artifact_id: string;
+  message_id: string;
+  /** Object name of the staged payload, when the artifact was sent by reference. */
+  staged?: string;
+}
+
+export async function publishArtifact(
+  input: StoreRequestInput,
+  options: PublishOptions,
+): Promise<PublishResult> {
+  // The id must be known before publishing: without an explicit id or idempotency key, choose one now.
+  const withId: StoreRequestInput =
+    input.artifact_id || input.idempotency_key ? input : { ...input, artifact_id: randomUUID() };
+  const request = parseStoreRequest({ version: 1, ...withId });
+  const artifactId = resolveArtifactId(request);
+  const key: ArtifactKey = {
+    artifact_type: request.artifact_type,
+    tenant_id: request.tenant_id,
+    artifact_id: artifactId,
+  };
+  if (request.artifact) extractVisuals(parseArtifact(request.artifact_type, request.artifact), key);
+
+  const attributes = {
+    artifact_type: request.artifact_type,
+    tenant_id: request.tenant_id,
+    artifact_id: artifactId,
+  };
+  let body = Buffer.from(JSON.stringify(request));
+  let staged: string | undefined;
+  const limit = options.inlineLimitBytes ?? DEFAULT_INLINE_LIMIT_BYTES;
+  if (body.length > limit && request.artifact) {
+    if (!options.blobs) {
+      throw new PermanentError(
+        'PAYLOAD_TOO_LARGE',
+        `request of ${body.length} bytes needs staging, but no blob store was given`,
+      );
+    }
+    const name = `${artifactId}.json`;
+    staged = stagingPath(request.tenant_id, name);
+    await options.blobs.putIfAbsent(staged, Buffer.from(JSON.stringify(request.artifact)), {
+      contentType: 'application/json',
+    });
+    const { artifact: _artifact, ...rest } = request;
+    body = Buffer.from(JSON.stringify({ ...rest, artifact_ref: { name } }));
+  }
+  const messageId = await options.transport.publish(body, attributes);
+  return { artifact_id: artifactId, message_id: messageId, ...(staged ? { staged } : {}) };
+}
