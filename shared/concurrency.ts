@@ -4,6 +4,8 @@ export async function mapLimit<T, R>(
   limit: number,
   fn: (item: T, index: number) => Promise<R>,
 ): Promise<R[]> {
+  if (!Number.isInteger(limit) || limit < 1)
+    throw new RangeError(`mapLimit: limit must be a positive integer, not ${limit}`);
   const results = new Array<R>(items.length);
   let next = 0;
   let failed = false;

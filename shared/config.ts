@@ -56,6 +56,8 @@ export const ArtifactsApiConfig = z
   .refine((c) => c.SUPABASE_JWT_SECRET || c.AUTH_JWKS_URL, {
     message: 'set SUPABASE_JWT_SECRET and/or AUTH_JWKS_URL',
     path: ['SUPABASE_JWT_SECRET'],
+    // Report it together with every other problem, not only once the rest is fixed.
+    when: () => true,
   });
 
 export const PublisherConfig = z.object({

@@ -38,9 +38,10 @@ export function createLogger(
     ORDER[options.minSeverity ?? ((process.env.LOG_LEVEL?.toUpperCase() as Severity) || 'INFO')] ?? 1;
   const write = (severity: Severity, message: string, fields?: LogFields) => {
     if (ORDER[severity] < min) return;
-    const entry: LogFields = { severity, message, time: new Date().toISOString(), ...base };
+    const entry: LogFields = { ...base };
     for (const [k, v] of Object.entries(fields ?? {})) entry[k] = errorFields(v);
-    sink(JSON.stringify(entry));
+    // The reserved keys win over fields of the same name.
+    sink(JSON.stringify({ ...entry, severity, message, time: new Date().toISOString() }));
   };
   return {
     debug: (m, f) => write('DEBUG', m, f),

@@ -96,7 +96,11 @@ export function parseStoreRequest(body: unknown): StoreRequest {
       { issues: issues.slice(0, 20) },
     );
   }
-  return result.data;
+  // The artifact is stored as it was sent, not as zod's copy (which, for one, drops a `__proto__` field).
+  const artifact = (body as { artifact?: unknown }).artifact;
+  return artifact === undefined
+    ? result.data
+    : { ...result.data, artifact: artifact as Record<string, unknown> };
 }
 
 /** Validates an artifact document against its type's schema; PermanentError('INVALID_ARTIFACT') otherwise. */

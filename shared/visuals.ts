@@ -38,6 +38,14 @@ export interface ExtractLimits {
   maxVisuals: number;
 }
 
+/**
+ * Sets an own property, even one named `__proto__` (which JSON.parse creates as an ordinary field and plain
+ * assignment would turn into a prototype change, silently dropping it).
+ */
+function setField(target: JsonObject, key: string, value: JsonValue): void {
+  Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
+}
+
 function isObject(value: unknown): value is JsonObject {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
@@ -89,12 +97,11 @@ export function extractVisuals(
     const original: JsonObject = {};
     for (const [k, v] of Object.entries(value)) {
       if (k === 'image_base64') continue;
-      if (RESERVED.has(k)) original[k] = v;
-      else reference[k] = v;
+      setField(RESERVED.has(k) ? original : reference, k, v);
     }
     const { name: _name, ...fields } = detail;
     Object.assign(reference, fields);
-    if (Object.keys(original).length > 0) reference[ORIGINAL_FIELD] = original;
+    if (Object.keys(original).length > 0) setField(reference, ORIGINAL_FIELD, original);
     return reference;
   };
 
@@ -130,7 +137,7 @@ export function extractVisuals(
       }
       if (next !== v) {
         out ??= { ...value };
-        out[k] = next;
+        setField(out, k, next);
       }
     }
     return out ?? value;
@@ -225,11 +232,11 @@ export function mapVisualReferences(
 export function restoreVisual(reference: JsonObject, bytes: Buffer): JsonObject {
   const restored: JsonObject = {};
   for (const [k, v] of Object.entries(reference)) {
-    if (!RESERVED.has(k)) restored[k] = v;
+    if (!RESERVED.has(k)) setField(restored, k, v);
   }
   const original = reference[ORIGINAL_FIELD];
-  if (isObject(original)) Object.assign(restored, original);
-  restored.image_base64 = bytes.toString('base64');
+  if (isObject(original)) for (const [k, v] of Object.entries(original)) setField(restored, k, v);
+  setField(restored, 'image_base64', bytes.toString('base64'));
   return restored;
 }
 
