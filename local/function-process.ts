@@ -14,6 +14,8 @@ const FRAMEWORK_MAIN = join(dirname(require.resolve('@google-cloud/functions-fra
 export interface FunctionProcess {
   name: string;
   url: string;
+  /** OS process id of the functions-framework process (benchmarks read its /proc/<pid>/status). */
+  pid: number | undefined;
   /** Recent output lines (stdout and stderr), newest last. */
   lines: string[];
   stop(): Promise<void>;
@@ -72,6 +74,10 @@ export async function startFunctionProcess(options: FunctionProcessOptions): Pro
   child.stdout?.on('data', onData);
   child.stderr?.on('data', onData);
   let exited = false;
+  // Should the parent die without stopping us (a crash, a SIGKILL of the parent only), take the child along.
+  const killOnExit = () => child.kill('SIGKILL');
+  process.once('exit', killOnExit);
+  child.once('exit', () => process.removeListener('exit', killOnExit));
   const exit = new Promise<void>((done) =>
     child.once('exit', () => {
       exited = true;
@@ -89,6 +95,7 @@ export async function startFunctionProcess(options: FunctionProcessOptions): Pro
   return {
     name: options.name,
     url: `http://127.0.0.1:${options.port}`,
+    pid: child.pid,
     lines,
     async stop() {
       if (exited) return;

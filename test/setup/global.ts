@@ -1,25 +1,38 @@
 /**
  * Starts the services the tests need, once for the whole run:
  * - PostgreSQL: DATABASE_URL when set, else an embedded cluster in a temporary directory; migrations applied.
- * Each test file then creates what it needs on top (its own tenants, ids, stand-in servers).
+ * - The function bundles (dist/functions), built once, so the end-to-end tests run what is deployed.
+ * - The gcloud Pub/Sub emulator: PUBSUB_EMULATOR_HOST when set, else started here when `gcloud` is on the
+ *   PATH. Without it the end-to-end tests push straight to the store function, and the test that needs the
+ *   emulator fails under CI=true (skips with its reason elsewhere).
+ * Each test file then creates what it needs on top (its own tenants, ids, stack on free ports).
  */
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { freePort } from '../../local/net';
 import { startEmbeddedPostgres } from '../../local/postgres';
+import { startPubSubEmulator } from '../../local/pubsub-emulator';
+import { build } from '../../scripts/build';
 import { migrate } from '../../scripts/migrate';
 
 declare module 'vitest' {
   export interface ProvidedContext {
     databaseUrl: string;
+    /** host:port of the Pub/Sub emulator, or '' when there is none. */
+    pubsubEmulatorHost: string;
   }
 }
 
+function hasGcloud(): boolean {
+  return spawnSync('gcloud', ['--version'], { stdio: 'ignore' }).status === 0;
+}
+
 export default async function setup(project: TestProject) {
+  const stops: Array<() => Promise<void>> = [];
   let databaseUrl = process.env.DATABASE_URL;
-  let stop: (() => Promise<void>) | undefined;
   let dir: string | undefined;
   if (!databaseUrl) {
     dir = mkdtempSync(join(tmpdir(), 'artifact-store-test-pg-'));
@@ -29,12 +42,22 @@ export default async function setup(project: TestProject) {
       quiet: true,
     });
     databaseUrl = pg.url;
-    stop = pg.stop;
+    stops.push(pg.stop);
   }
-  await migrate(databaseUrl, { log: () => {} });
+  let emulatorHost = process.env.PUBSUB_EMULATOR_HOST ?? '';
+  const [, , started] = await Promise.all([
+    migrate(databaseUrl, { log: () => {} }),
+    build({ log: () => {} }),
+    !emulatorHost && hasGcloud() ? freePort().then((port) => startPubSubEmulator({ port })) : undefined,
+  ]);
+  if (started) {
+    emulatorHost = started.host;
+    stops.push(started.stop);
+  }
   project.provide('databaseUrl', databaseUrl);
+  project.provide('pubsubEmulatorHost', emulatorHost);
   return async () => {
-    await stop?.();
+    for (const stop of stops.reverse()) await stop().catch(() => {});
     if (dir) rmSync(dir, { recursive: true, force: true });
   };
 }

@@ -38,7 +38,11 @@ export async function startEventRelay(): Promise<EventRelay> {
   let holding = false;
   const held: CapturedEvent[] = [];
   const deliver = async (event: CapturedEvent) => {
-    const res = await fetch(target, { method: 'POST', headers: event.headers, body: event.body });
+    const res = await fetch(target, {
+      method: 'POST',
+      headers: event.headers,
+      body: new Uint8Array(event.body),
+    });
     await res.arrayBuffer();
     return res.status;
   };
