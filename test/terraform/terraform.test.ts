@@ -1,0 +1,784 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: Terraform expressions are ${...} strings.
+/**
+ * Offline checks of terraform/ against the code (no GCP project, no provider download):
+ * - `terraform fmt -check`;
+ * - every .tf parsed with @cdktf/hcl2json and compared with the code: each function's entry point is a
+ *   function its bundle registers, with the signature type its trigger delivers; each function gets every
+ *   variable its configuration schema requires (evaluated by terraform itself with example.tfvars, then
+ *   validated by the schema and by loading the bundle with exactly that environment); topic, bucket and
+ *   secret names agree across resources; every function has its own service account; the IAM bindings are
+ *   exactly the reviewed set, none broader than needed;
+ * - variables.tf's validations and the policy variable, evaluated by terraform with example.tfvars (a
+ *   configuration of variables and outputs only needs no provider).
+ * `terraform validate` needs the google provider and cannot run offline; docs/deploy.md lists what only a
+ * real project can check.
+ */
+import { spawnSync } from 'node:child_process';
+import {
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parse } from '@cdktf/hcl2json';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  type BundleInfo,
+  build,
+  linkDependencies,
+  listFunctions,
+  probeFunction,
+  ROOT,
+} from '../../scripts/build';
+import {
+  describeVariables,
+  FUNCTION_CONFIGS,
+  type FunctionName,
+  loadConfig,
+  PublisherConfig,
+} from '../../shared/config';
+import { parsePolicy } from '../../shared/materialization-policy';
+
+const TF_DIR = join(ROOT, 'terraform');
+
+// biome-ignore lint/suspicious/noExplicitAny: hcl2json returns untyped JSON.
+type Block = Record<string, any>;
+
+interface Terraform {
+  /** `type.name` → the block's attributes (first block of its list). */
+  resources: Map<string, Block>;
+  data: Map<string, Block>;
+  variables: Map<string, Block>;
+  outputs: Map<string, Block>;
+  locals: Record<string, unknown>;
+}
+
+async function loadTerraform(dir: string): Promise<Terraform> {
+  const tf: Terraform = {
+    resources: new Map(),
+    data: new Map(),
+    variables: new Map(),
+    outputs: new Map(),
+    locals: {},
+  };
+  for (const file of readdirSync(dir).filter((f) => f.endsWith('.tf'))) {
+    const json = (await parse(file, readFileSync(join(dir, file), 'utf8'))) as Block;
+    for (const [kind, target] of [
+      ['resource', tf.resources],
+      ['data', tf.data],
+    ] as const) {
+      for (const [type, byName] of Object.entries((json[kind] ?? {}) as Block)) {
+        for (const [name, blocks] of Object.entries(byName as Block)) {
+          const key = `${type}.${name}`;
+          if (target.has(key)) throw new Error(`${kind} ${key} is declared twice`);
+          target.set(key, (blocks as Block[])[0]!);
+        }
+      }
+    }
+    for (const [name, blocks] of Object.entries((json.variable ?? {}) as Block)) {
+      tf.variables.set(name, (blocks as Block[])[0]!);
+    }
+    for (const [name, blocks] of Object.entries((json.output ?? {}) as Block)) {
+      tf.outputs.set(name, (blocks as Block[])[0]!);
+    }
+    for (const block of (json.locals ?? []) as Block[]) Object.assign(tf.locals, block);
+  }
+  return tf;
+}
+
+/** First block of a nested block list (`build_config`, `service_config`, ...). */
+function one(value: unknown): Block {
+  if (!Array.isArray(value) || value.length !== 1) {
+    throw new Error(`expected exactly one block, got ${JSON.stringify(value)}`);
+  }
+  return value[0] as Block;
+}
+
+function many(value: unknown): Block[] {
+  return Array.isArray(value) ? (value as Block[]) : [];
+}
+
+/** Does the expression reference `address` (e.g. `google_pubsub_topic.requests` or `var.topic_name`)? */
+function refersTo(expression: unknown, address: string): boolean {
+  const escaped = address.replace(/[.[\]"]/g, (c) => `\\${c}`);
+  return typeof expression === 'string' && new RegExp(`\\$\\{[^}]*\\b${escaped}\\b`).test(expression);
+}
+
+/** The name of the `type` resource an expression references (`${google_service_account.api.email}` → `api`). */
+function referenced(expression: unknown, type: string): string | undefined {
+  if (typeof expression !== 'string') return undefined;
+  return new RegExp(`\\b${type}\\.([A-Za-z0-9_-]+)`).exec(expression)?.[1];
+}
+
+function terraform(args: string[], cwd: string) {
+  const run = spawnSync('terraform', args, {
+    cwd,
+    encoding: 'utf8',
+    env: { ...process.env, TF_IN_AUTOMATION: '1' },
+  });
+  if (run.error && (run.error as NodeJS.ErrnoException).code === 'ENOENT') {
+    throw new Error(
+      'terraform is not on the PATH. The offline infrastructure checks need it (fmt, variable validation): install Terraform >= 1.5 (https://developer.hashicorp.com/terraform/install).',
+    );
+  }
+  return run;
+}
+
+/** The deployed functions: entry point, resource address, and the blocks the checks read. */
+interface DeployedFunction {
+  address: string;
+  entryPoint: string;
+  block: Block;
+  build: Block;
+  service: Block;
+  trigger: Block | undefined;
+  env: Record<string, string>;
+  secrets: Block[];
+}
+
+function deployedFunctions(tf: Terraform): DeployedFunction[] {
+  return [...tf.resources]
+    .filter(([address]) => address.startsWith('google_cloudfunctions2_function.'))
+    .map(([address, block]) => {
+      const service = one(block.service_config);
+      return {
+        address,
+        entryPoint: one(block.build_config).entry_point as string,
+        block,
+        build: one(block.build_config),
+        service,
+        trigger: block.event_trigger ? one(block.event_trigger) : undefined,
+        env: (service.environment_variables ?? {}) as Record<string, string>,
+        secrets: many(service.secret_environment_variables),
+      };
+    });
+}
+
+const tf = await loadTerraform(TF_DIR);
+const functions = deployedFunctions(tf);
+const exampleVars = (await parse(
+  'example.tfvars',
+  readFileSync(join(TF_DIR, 'example.tfvars'), 'utf8'),
+)) as Block;
+
+function resource(address: string): Block {
+  const block = tf.resources.get(address);
+  expect(block, `terraform declares ${address}`).toBeDefined();
+  return block!;
+}
+
+/** The service account (resource name) an expression such as `${google_service_account.api.email}` names. */
+function serviceAccountOf(expression: unknown): string {
+  const name = referenced(expression, 'google_service_account');
+  expect(name, `${String(expression)} names a google_service_account of this configuration`).toBeDefined();
+  return name!;
+}
+
+describe('terraform fmt', () => {
+  it('terraform/ is formatted (terraform fmt -check -recursive)', () => {
+    const run = terraform(['fmt', '-check', '-recursive', '-diff', TF_DIR], ROOT);
+    expect(
+      run.status,
+      `terraform fmt -check failed; run terraform fmt -recursive terraform\n${run.stdout}`,
+    ).toBe(0);
+  });
+});
+
+describe('variables and example.tfvars', () => {
+  let scratch: string;
+  let outputs: Record<string, { value: unknown }>;
+
+  /**
+   * A module of variables.tf plus outputs copied from the configuration's expressions (environment maps and
+   * the locals they use), with the few resource attributes they read replaced by the variables those
+   * resources are named from. Terraform evaluates it with no provider; `apply` on an empty state only
+   * computes outputs.
+   */
+  function writeEvaluationModule(dir: string): void {
+    mkdirSync(join(dir, 'terraform'), { recursive: true });
+    // path.module/../shared must resolve as in the repository.
+    symlinkSync(join(ROOT, 'shared'), join(dir, 'shared'), 'dir');
+    writeFileSync(join(dir, 'terraform', 'variables.tf'), readFileSync(join(TF_DIR, 'variables.tf')));
+    expect(resource('google_storage_bucket.artifacts').name).toBe('${var.bucket_name}');
+    const substitute = (expression: string) =>
+      expression.replace(/\bgoogle_storage_bucket\.artifacts\.name\b/g, 'var.bucket_name');
+    const secretValue = (secret: Block) => {
+      const name = referenced(secret.secret, 'google_secret_manager_secret')!;
+      return resource(`google_secret_manager_secret_version.${name}`).secret_data as string;
+    };
+    const output: Record<string, Block> = {};
+    const locals: Record<string, string> = {};
+    for (const fn of functions) {
+      const env: Record<string, string> = {};
+      for (const [key, value] of Object.entries(fn.env)) env[key] = substitute(value);
+      for (const secret of fn.secrets) env[secret.key] = secretValue(secret);
+      output[`env_${fn.address.split('.')[1]}`] = { value: env, sensitive: true };
+      for (const value of Object.values(env)) {
+        for (const [, local] of value.matchAll(/\blocal\.([A-Za-z0-9_]+)/g)) {
+          const expression = tf.locals[local!];
+          expect(typeof expression, `local.${local} is a string expression`).toBe('string');
+          expect(expression as string, `local.${local} can be evaluated without resources`).not.toMatch(
+            /\b(google_|data\.)/,
+          );
+          locals[local!] = expression as string;
+        }
+      }
+    }
+    writeFileSync(join(dir, 'terraform', 'evaluate.tf.json'), JSON.stringify({ locals, output }, null, 2));
+  }
+
+  beforeAll(() => {
+    scratch = mkdtempSync(join(tmpdir(), 'artifact-store-tf-'));
+    writeEvaluationModule(scratch);
+    const module = join(scratch, 'terraform');
+    const state = join(scratch, 'example.tfstate');
+    const apply = terraform(
+      [
+        'apply',
+        '-auto-approve',
+        '-input=false',
+        '-lock=false',
+        '-no-color',
+        `-state=${state}`,
+        `-var-file=${join(TF_DIR, 'example.tfvars')}`,
+      ],
+      module,
+    );
+    expect(apply.status, `terraform rejected example.tfvars:\n${apply.stderr}${apply.stdout}`).toBe(0);
+    const read = terraform(['output', '-json', '-no-color', `-state=${state}`], module);
+    expect(read.status, read.stderr).toBe(0);
+    outputs = JSON.parse(read.stdout);
+  });
+
+  afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+  it('every variable has a description and a type', () => {
+    for (const [name, v] of tf.variables) {
+      expect(v.description, `variable ${name} has a description`).toMatch(/\S{3}/);
+      expect(v.type, `variable ${name} has a type`).toBeDefined();
+    }
+  });
+
+  it('example.tfvars sets every variable without a default, and only declared variables', () => {
+    const required = [...tf.variables].filter(([, v]) => !('default' in v)).map(([name]) => name);
+    expect(required.sort()).toEqual(
+      expect.arrayContaining([
+        'bucket_name',
+        'project_id',
+        'supabase_jwt_secret',
+        'supabase_service_role_key',
+        'supabase_url',
+      ]),
+    );
+    for (const name of required) expect(exampleVars, `example.tfvars sets ${name}`).toHaveProperty(name);
+    for (const name of Object.keys(exampleVars)) {
+      expect(tf.variables.has(name), `example.tfvars sets ${name}, which variables.tf declares`).toBe(true);
+    }
+  });
+
+  it.each([
+    ['project_id', 'ab'],
+    ['bucket_name', 'my-google-artifacts'],
+    ['name_prefix', 'a-prefix-much-too-long-for-ids'],
+    ['topic_name', 'goog-requests'],
+    ['store_timeout_seconds', '900'],
+    ['max_delivery_attempts', '3'],
+    ['supabase_url', 'http://insecure.example.com'],
+    ['cors_origins', '["https://app.example.com/path"]'],
+    ['cors_origins', '["*"]'],
+    ['materialization_policy', '{ version = 2, default = { mode = "persist" } }'],
+  ])('variables.tf rejects %s = %s', (name, value) => {
+    const run = terraform(
+      [
+        'plan',
+        '-input=false',
+        '-lock=false',
+        '-no-color',
+        `-var-file=${join(TF_DIR, 'example.tfvars')}`,
+        `-var=${name}=${value}`,
+      ],
+      join(scratch, 'terraform'),
+    );
+    expect(run.status, run.stdout).not.toBe(0);
+    expect(run.stderr).toMatch(/Invalid value for variable/);
+    expect(run.stderr).toContain(`var.${name}`);
+  });
+
+  it('the policy variable defaults to the shipped shared/default-materialization-policy.json', () => {
+    const run = terraform(
+      [
+        'apply',
+        '-auto-approve',
+        '-input=false',
+        '-lock=false',
+        '-no-color',
+        `-state=${join(scratch, 'default.tfstate')}`,
+        `-var-file=${join(TF_DIR, 'example.tfvars')}`,
+        '-var=materialization_policy=null',
+      ],
+      join(scratch, 'terraform'),
+    );
+    expect(run.status, run.stderr).toBe(0);
+    const read = terraform(
+      ['output', '-json', `-state=${join(scratch, 'default.tfstate')}`],
+      join(scratch, 'terraform'),
+    );
+    const env = (JSON.parse(read.stdout) as Record<string, { value: Record<string, string> }>).env_store!
+      .value;
+    const shipped = JSON.parse(
+      readFileSync(join(ROOT, 'shared', 'default-materialization-policy.json'), 'utf8'),
+    );
+    expect(JSON.parse(env.MATERIALIZATION_POLICY!)).toEqual(shipped);
+  });
+
+  it("example.tfvars's policy is one the store function accepts", () => {
+    const env = (outputs.env_store!.value ?? {}) as Record<string, string>;
+    const policy = parsePolicy(JSON.parse(env.MATERIALIZATION_POLICY!), 'example.tfvars');
+    expect(policy.rules[0]).toMatchObject({ mode: 'persist', retention_days: 90 });
+  });
+
+  describe('each function with the environment terraform gives it (example.tfvars)', () => {
+    let bundles: Map<string, BundleInfo>;
+    let outDir: string;
+
+    beforeAll(async () => {
+      // Outside the repository, with only what the lockfile installs: as Cloud Build would deploy it.
+      outDir = mkdtempSync(join(tmpdir(), 'artifact-store-tf-bundles-'));
+      const built = await build({ outDir, log: () => {} });
+      for (const b of built) linkDependencies(b.dir);
+      bundles = new Map(built.map((b) => [b.name, b]));
+    });
+
+    afterAll(() => rmSync(outDir, { recursive: true, force: true }));
+
+    it('every function folder is deployed, and every deployed entry point is a function folder', () => {
+      const local = (tf.locals.bundles as string).match(/"([A-Za-z0-9_]+)"/g)!.map((s) => s.slice(1, -1));
+      expect(local.sort()).toEqual(listFunctions().sort());
+      expect([...new Set(functions.map((f) => f.entryPoint))].sort()).toEqual(listFunctions().sort());
+      expect(Object.keys(FUNCTION_CONFIGS).sort()).toEqual(listFunctions().sort());
+    });
+
+    it.each(functions.map((f) => [f.address, f] as const))(
+      '%s: its entry point is registered by its bundle with the signature type its trigger delivers',
+      (address, fn) => {
+        expect(fn.build.runtime, `${address} runs on nodejs22`).toBe('nodejs22');
+        const source = one(one(fn.build.source).storage_source);
+        expect(source.object, `${address} deploys the archive of its own bundle`).toBe(
+          `\${google_storage_bucket_object.function_source["${fn.entryPoint}"].name}`,
+        );
+        // Event triggers and the Pub/Sub push (which the framework converts) deliver CloudEvents.
+        const pushed = [...tf.resources].some(
+          ([a, r]) =>
+            a.startsWith('google_pubsub_subscription.') &&
+            r.push_config &&
+            refersTo(one(r.push_config).push_endpoint, address.replace(/\[.*$/, '')),
+        );
+        const expected = fn.trigger || pushed ? 'cloudevent' : 'http';
+        const env = outputs[`env_${address.split('.')[1]}`]!.value as Record<string, string>;
+        const probe = probeFunction(bundles.get(fn.entryPoint)!.dir, fn.entryPoint, { env });
+        expect(probe.declarative, `${fn.entryPoint} registers itself\n${probe.stderr}`).toBe(true);
+        expect(probe.signatureType).toBe(expected);
+      },
+    );
+
+    it.each(functions.map((f) => [f.address, f] as const))(
+      '%s: every variable its configuration requires is set, and every variable set is one it reads',
+      (address, fn) => {
+        const schema = FUNCTION_CONFIGS[fn.entryPoint as FunctionName];
+        expect(schema, `${fn.entryPoint} has a configuration schema`).toBeDefined();
+        const { required, optional } = describeVariables(schema);
+        const set = [...Object.keys(fn.env), ...fn.secrets.map((s) => s.key as string)];
+        for (const name of required) expect(set, `${address} sets ${name}`).toContain(name);
+        for (const name of set)
+          expect([...required, ...optional], `${address} sets ${name}, which it reads`).toContain(name);
+        expect(new Set(set).size, `${address} sets no variable twice`).toBe(set.length);
+        const env = outputs[`env_${address.split('.')[1]}`]!.value as Record<string, string>;
+        expect(() => loadConfig(schema, env, address)).not.toThrow();
+      },
+    );
+
+    it('the API gets its auth and URL settings; the store gets the policy', () => {
+      const api = functions.find((f) => f.entryPoint === 'artifactsApi')!;
+      expect(api.env.VISUAL_URL_MODE).toBe('signed');
+      expect(refersTo(api.env.TENANT_CLAIM, 'var.tenant_claim')).toBe(true);
+      expect(refersTo(api.env.CORS_ORIGINS, 'var.cors_origins')).toBe(true);
+      expect(api.secrets.map((s) => s.key).sort()).toEqual([
+        'SUPABASE_JWT_SECRET',
+        'SUPABASE_SERVICE_ROLE_KEY',
+      ]);
+      const store = functions.find((f) => f.entryPoint === 'storeArtifact')!;
+      expect(refersTo(store.env.MATERIALIZATION_POLICY, 'local.materialization_policy_json')).toBe(true);
+      for (const fn of functions) {
+        expect(refersTo(fn.env.GOOGLE_CLOUD_PROJECT, 'var.project_id'), fn.address).toBe(true);
+        expect(refersTo(fn.env.SUPABASE_URL, 'var.supabase_url'), fn.address).toBe(true);
+      }
+    });
+  });
+});
+
+describe('names agree across resources', () => {
+  it('the request topic: default name = the producer default, subscribed by the push subscription', () => {
+    const topicDefault = PublisherConfig.shape.ARTIFACT_STORE_TOPIC.parse(undefined);
+    expect(tf.variables.get('topic_name')!.default).toBe(topicDefault);
+    expect(resource('google_pubsub_topic.requests').name).toBe('${var.topic_name}');
+    const push = resource('google_pubsub_subscription.store_push');
+    expect(refersTo(push.topic, 'google_pubsub_topic.requests')).toBe(true);
+    // The framework takes the topic from the push URL path (DESIGN 10).
+    expect(one(push.push_config).push_endpoint).toBe(
+      '${google_cloudfunctions2_function.store.service_config[0].uri}/projects/${var.project_id}/topics/${google_pubsub_topic.requests.name}',
+    );
+    expect(refersTo(tf.outputs.get('request_topic')!.value, 'google_pubsub_topic.requests')).toBe(true);
+    expect(
+      refersTo(tf.outputs.get('cli_environment')!.value.ARTIFACT_STORE_TOPIC, 'google_pubsub_topic.requests'),
+    ).toBe(true);
+  });
+
+  it('the artifact bucket: every function, the storage triggers, the bindings and the outputs name the same one', () => {
+    for (const fn of functions) {
+      expect(fn.env.ARTIFACT_BUCKET, fn.address).toBe('${google_storage_bucket.artifacts.name}');
+      if (fn.trigger) {
+        const filters = many(fn.trigger.event_filters);
+        expect(filters).toEqual([{ attribute: 'bucket', value: '${google_storage_bucket.artifacts.name}' }]);
+      }
+    }
+    for (const [address, r] of tf.resources) {
+      if (!address.startsWith('google_storage_bucket_iam_member.')) continue;
+      const bucket = referenced(r.bucket, 'google_storage_bucket');
+      expect(['artifacts', 'sources'], address).toContain(bucket);
+    }
+    expect(tf.outputs.get('artifact_bucket')!.value).toBe('${google_storage_bucket.artifacts.name}');
+    expect(tf.outputs.get('api_url')!.value).toBe(
+      '${google_cloudfunctions2_function.api.service_config[0].uri}',
+    );
+    const cli = tf.outputs.get('cli_environment')!.value as Block;
+    expect(cli.ARTIFACT_BUCKET).toBe('${google_storage_bucket.artifacts.name}');
+    expect(cli.ARTIFACTS_API_URL).toBe('${google_cloudfunctions2_function.api.service_config[0].uri}');
+  });
+
+  it('secrets: each secret variable names a secret, its pinned version, and an accessor grant for that function', () => {
+    for (const fn of functions) {
+      const sa = serviceAccountOf(fn.service.service_account_email);
+      for (const secret of fn.secrets) {
+        const name = referenced(secret.secret, 'google_secret_manager_secret');
+        expect(secret.secret, `${fn.address} ${secret.key}`).toBe(
+          `\${google_secret_manager_secret.${name}.secret_id}`,
+        );
+        expect(secret.version, `${fn.address} ${secret.key} is pinned to the version terraform created`).toBe(
+          `\${google_secret_manager_secret_version.${name}.version}`,
+        );
+        expect(secret.project_id).toBe('${var.project_id}');
+        const version = resource(`google_secret_manager_secret_version.${name}`);
+        expect(version.secret).toBe(`\${google_secret_manager_secret.${name}.id}`);
+        expect(
+          one(version.lifecycle).create_before_destroy,
+          'a new version exists before the old one goes',
+        ).toBe(true);
+        const grant = resource(`google_secret_manager_secret_iam_member.${name}`);
+        expect(grant.secret_id).toBe(`\${google_secret_manager_secret.${name}.id}`);
+        expect(grant.role).toBe('roles/secretmanager.secretAccessor');
+        expect(Object.values(grant.for_each as Block), `${sa} may read ${name}`).toContain(
+          `\${google_service_account.${sa}.member}`,
+        );
+      }
+    }
+    // Only the API reads the JWT secret.
+    expect(Object.keys(resource('google_secret_manager_secret_iam_member.jwt_secret').for_each)).toEqual([
+      'api',
+    ]);
+  });
+
+  it('source archives are named by content hash and each function deploys its own', () => {
+    const object = resource('google_storage_bucket_object.function_source');
+    expect(object.for_each).toBe('${data.archive_file.function}');
+    expect(object.name).toBe('${each.key}/${each.value.output_sha256}.zip');
+    const archive = tf.data.get('archive_file.function')!;
+    expect(archive.source_dir).toBe('${path.module}/../dist/functions/${each.key}');
+    expect(archive.output_file_mode, 'file modes fixed, so the hash is the same on every machine').toBe(
+      '0644',
+    );
+  });
+});
+
+describe('identities and roles', () => {
+  const RUNTIME = { artifactsApi: 'api', storeArtifact: 'store', syncArtifactMetadata: 'sync' } as const;
+
+  it('every function has its own service account; triggers, pushes and builds use others', () => {
+    const byEntryPoint = new Map<string, Set<string>>();
+    for (const fn of functions) {
+      const sa = serviceAccountOf(fn.service.service_account_email);
+      byEntryPoint.set(fn.entryPoint, (byEntryPoint.get(fn.entryPoint) ?? new Set()).add(sa));
+      expect(fn.build.service_account, `${fn.address} builds as the build account`).toBe(
+        '${google_service_account.build.id}',
+      );
+      if (fn.trigger) {
+        expect(serviceAccountOf(fn.trigger.service_account_email)).toBe('sync_trigger');
+      }
+    }
+    for (const [entryPoint, accounts] of byEntryPoint) {
+      expect([...accounts], `every deployment of ${entryPoint} runs as one account`).toEqual([
+        RUNTIME[entryPoint as keyof typeof RUNTIME],
+      ]);
+    }
+    const runtime = [...byEntryPoint.values()].map((s) => [...s][0]);
+    expect(new Set(runtime).size, 'no two functions share an account').toBe(runtime.length);
+    const push = one(one(resource('google_pubsub_subscription.store_push').push_config).oidc_token);
+    expect(serviceAccountOf(push.service_account_email)).toBe('store_push');
+    expect(push.audience).toBe('${google_cloudfunctions2_function.store.service_config[0].uri}');
+    const accounts = [...tf.resources.keys()].filter((a) => a.startsWith('google_service_account.'));
+    expect(accounts.sort()).toEqual(
+      ['api', 'build', 'store', 'store_push', 'sync', 'sync_trigger'].map(
+        (n) => `google_service_account.${n}`,
+      ),
+    );
+  });
+
+  /** Every IAM grant as `scope | role | member[ if]`, members and roles named by what they refer to. */
+  function grants(): string[] {
+    const out: string[] = [];
+    const memberName = (m: string): string => {
+      const sa = referenced(m, 'google_service_account');
+      if (sa) return `sa:${sa}`;
+      if (m === '${local.pubsub_service_agent}') return 'agent:pubsub';
+      if (m === '${local.gcs_service_agent}') return 'agent:gcs';
+      return m;
+    };
+    const roleName = (r: string) => {
+      const custom = referenced(r, 'google_project_iam_custom_role');
+      return custom ? `custom:${custom}` : r;
+    };
+    /** The resource of `type` a scope attribute names, directly or through `for_each` (`each.value.name`). */
+    const target = (r: Block, expression: unknown, type: string) =>
+      referenced(expression, type) ??
+      (refersTo(expression, 'each.value') ? referenced(r.for_each, type) : undefined);
+    for (const [address, r] of tf.resources) {
+      const type = address.split('.')[0]!;
+      expect(type, `${address}: authoritative IAM resources would remove grants made elsewhere`).not.toMatch(
+        /_iam_(binding|policy)$/,
+      );
+      if (!type.endsWith('_iam_member')) continue;
+      const scope =
+        type === 'google_project_iam_member'
+          ? 'project'
+          : type === 'google_storage_bucket_iam_member'
+            ? `bucket:${referenced(r.bucket, 'google_storage_bucket')}`
+            : type === 'google_pubsub_topic_iam_member'
+              ? `topic:${referenced(r.topic, 'google_pubsub_topic')}`
+              : type === 'google_pubsub_subscription_iam_member'
+                ? `subscription:${referenced(r.subscription, 'google_pubsub_subscription')}`
+                : type === 'google_service_account_iam_member'
+                  ? `serviceAccount:${referenced(r.service_account_id, 'google_service_account')}`
+                  : type === 'google_cloud_run_service_iam_member'
+                    ? `run:${target(r, r.service, 'google_cloudfunctions2_function')}`
+                    : type === 'google_secret_manager_secret_iam_member'
+                      ? `secret:${referenced(r.secret_id, 'google_secret_manager_secret')}`
+                      : type === 'google_artifact_registry_repository_iam_member'
+                        ? `repository:${referenced(r.repository, 'google_artifact_registry_repository')}`
+                        : `unknown:${type}`;
+      let members: string[];
+      if (r.member === '${each.value}') {
+        const forEach = r.for_each;
+        members =
+          typeof forEach === 'string'
+            ? [/var\.([a-z_]+)/.exec(forEach)?.[1] ? `var:${/var\.([a-z_]+)/.exec(forEach)![1]}` : forEach]
+            : Object.values(forEach as Block).map((m) => memberName(m as string));
+      } else {
+        members = [memberName(r.member as string)];
+      }
+      for (const m of members)
+        out.push(`${scope} | ${roleName(r.role as string)} | ${m}${r.condition ? ' if' : ''}`);
+    }
+    return out.sort();
+  }
+
+  it('the IAM grants are exactly the reviewed set (docs/deploy.md explains each)', () => {
+    expect(grants()).toEqual(
+      [
+        'bucket:artifacts | custom:object_reader_deleter | sa:api',
+        'bucket:artifacts | custom:object_reader_deleter | sa:store if',
+        'bucket:artifacts | custom:object_reader_deleter | sa:sync',
+        'bucket:artifacts | custom:object_writer | sa:store',
+        'bucket:artifacts | roles/storage.objectCreator | var:publisher_members if',
+        'bucket:sources | roles/storage.objectViewer | sa:build',
+        'project | roles/eventarc.eventReceiver | sa:sync_trigger',
+        'project | roles/logging.logWriter | sa:build',
+        'project | roles/pubsub.publisher | agent:gcs',
+        'project | roles/storage.objectViewer | sa:build if',
+        'repository:functions | roles/artifactregistry.writer | sa:build',
+        'run:api | roles/run.invoker | var:api_invoker_members',
+        'run:store | roles/run.invoker | sa:store_push',
+        'run:sync | roles/run.invoker | sa:sync_trigger',
+        'secret:jwt_secret | roles/secretmanager.secretAccessor | sa:api',
+        'secret:service_role_key | roles/secretmanager.secretAccessor | sa:api',
+        'secret:service_role_key | roles/secretmanager.secretAccessor | sa:store',
+        'secret:service_role_key | roles/secretmanager.secretAccessor | sa:sync',
+        'serviceAccount:api | roles/iam.serviceAccountTokenCreator | sa:api',
+        'serviceAccount:store_push | roles/iam.serviceAccountTokenCreator | agent:pubsub',
+        'serviceAccount:sync_trigger | roles/iam.serviceAccountTokenCreator | agent:pubsub',
+        'subscription:store_push | roles/pubsub.subscriber | agent:pubsub',
+        'topic:dead_letter | roles/pubsub.publisher | agent:pubsub',
+        'topic:requests | roles/pubsub.publisher | var:publisher_members',
+      ].sort(),
+    );
+  });
+
+  it('no primitive or broad role anywhere; runtime accounts hold nothing project-wide', () => {
+    const broad =
+      /^roles\/(owner|editor|viewer|storage\.(admin|objectAdmin|objectUser)|pubsub\.(admin|editor)|iam\.(serviceAccountAdmin|serviceAccountUser|securityAdmin)|run\.(admin|developer)|cloudfunctions\.(admin|developer)|secretmanager\.admin|resourcemanager\.projectIamAdmin|cloudbuild\.builds\.(builder|editor)|artifactregistry\.admin|eventarc\.admin)$/;
+    for (const g of grants()) {
+      const [scope, role, member] = g.split(' | ') as [string, string, string];
+      expect(role, g).not.toMatch(broad);
+      if (scope === 'project')
+        expect(member, `${g}: runtime accounts get no project-wide role`).not.toMatch(
+          /^sa:(api|store|sync)( |$)/,
+        );
+      if (member.startsWith('sa:api')) expect(role, `${g}: the API never publishes`).not.toMatch(/pubsub/);
+      if (role === 'roles/run.invoker') expect(member).not.toMatch(/^sa:(api|store|sync)( |$)/);
+    }
+    expect(tf.variables.get('publisher_members')!.default).toEqual([]);
+  });
+
+  it('custom roles: nothing beyond object get/list/delete/create; the sync and API roles cannot create', () => {
+    const perms = (name: string) =>
+      resource(`google_project_iam_custom_role.${name}`).permissions as string[];
+    expect(perms('object_reader_deleter').sort()).toEqual([
+      'storage.objects.delete',
+      'storage.objects.get',
+      'storage.objects.list',
+    ]);
+    expect(perms('object_writer').sort()).toEqual([
+      'storage.objects.create',
+      'storage.objects.get',
+      'storage.objects.list',
+    ]);
+    const roleOf = (address: string) => referenced(resource(address).role, 'google_project_iam_custom_role')!;
+    expect(perms(roleOf('google_storage_bucket_iam_member.sync_objects'))).not.toContain(
+      'storage.objects.create',
+    );
+    expect(perms(roleOf('google_storage_bucket_iam_member.api_objects'))).not.toContain(
+      'storage.objects.create',
+    );
+    // The store writes create-only and never deletes a manifest (the commit point).
+    expect(perms(roleOf('google_storage_bucket_iam_member.store_objects'))).not.toContain(
+      'storage.objects.delete',
+    );
+    const storeDeletes = one(resource('google_storage_bucket_iam_member.store_deletes').condition);
+    expect(storeDeletes.expression).toBe(
+      '!(resource.name.startsWith("${local.objects}/artifacts/") && resource.name.endsWith(".json"))',
+    );
+    expect(tf.locals.objects).toBe('projects/_/buckets/${var.bucket_name}/objects');
+    const staging = one(resource('google_storage_bucket_iam_member.publishers_staging').condition);
+    expect(staging.expression).toBe('resource.name.startsWith("${local.objects}/staging/")');
+    const buildSources = one(resource('google_project_iam_member.build_source_reader').condition);
+    expect(buildSources.expression).toMatch(
+      /startsWith\("projects\/_\/buckets\/gcf-v2-sources-\$\{data\.google_project\.this\.number\}-\$\{var\.region\}"\)/,
+    );
+  });
+});
+
+describe('resources as DESIGN 3, 6, 7 and 10 describe them', () => {
+  it('the bucket: uniform access, public access prevention, lifecycle of staging/, quarantine/ and retained artifacts', () => {
+    const bucket = resource('google_storage_bucket.artifacts');
+    expect(bucket.uniform_bucket_level_access).toBe(true);
+    expect(bucket.public_access_prevention).toBe('enforced');
+    expect(bucket.force_destroy).toBe(false);
+    expect(one(bucket.versioning).enabled).toBe(false);
+    const rules = many(bucket.lifecycle_rule).map((r) => ({
+      action: one(r.action),
+      condition: one(r.condition),
+    }));
+    expect(rules.every((r) => r.action.type === 'Delete')).toBe(true);
+    expect(rules.map((r) => r.condition)).toEqual([
+      { age: 1, matches_prefix: ['staging/'], send_age_if_zero: false },
+      { age: 30, matches_prefix: ['quarantine/'], send_age_if_zero: false },
+      {
+        // Without the send flag the provider drops the 0; with a zero age sent, the rule would delete all.
+        days_since_custom_time: 0,
+        send_days_since_custom_time_if_zero: true,
+        send_age_if_zero: false,
+        matches_prefix: ['artifacts/'],
+      },
+    ]);
+    const sources = resource('google_storage_bucket.sources');
+    expect(sources.uniform_bucket_level_access).toBe(true);
+    expect(sources.public_access_prevention).toBe('enforced');
+  });
+
+  it('the push subscription: OIDC, dead letters, exponential backoff, ack deadline = store timeout', () => {
+    const push = resource('google_pubsub_subscription.store_push');
+    expect(push.ack_deadline_seconds).toBe('${var.store_timeout_seconds}');
+    const store = functions.find((f) => f.entryPoint === 'storeArtifact')!;
+    expect(store.service.timeout_seconds).toBe('${var.store_timeout_seconds}');
+    expect(tf.variables.get('store_timeout_seconds')!.validation[0].condition).toMatch(/<= 600/);
+    const dlq = one(push.dead_letter_policy);
+    expect(dlq.dead_letter_topic).toBe('${google_pubsub_topic.dead_letter.id}');
+    expect(dlq.max_delivery_attempts).toBe('${var.max_delivery_attempts}');
+    const retry = one(push.retry_policy);
+    expect(retry).toEqual({ minimum_backoff: '10s', maximum_backoff: '600s' });
+    expect(resource('google_pubsub_subscription.dead_letter').topic).toBe(
+      '${google_pubsub_topic.dead_letter.id}',
+    );
+    expect(store.service.ingress_settings).toBe('ALLOW_INTERNAL_ONLY');
+    expect(store.trigger, 'the store is fed by the push subscription, not a gen2 trigger').toBeUndefined();
+  });
+
+  it('the sync function is deployed on finalized and on deleted, retrying', () => {
+    const sync = resource('google_cloudfunctions2_function.sync');
+    expect(sync.for_each).toEqual({
+      finalized: 'google.cloud.storage.object.v1.finalized',
+      deleted: 'google.cloud.storage.object.v1.deleted',
+    });
+    const trigger = one(sync.event_trigger);
+    expect(trigger.event_type).toBe('${each.value}');
+    expect(trigger.retry_policy).toBe('RETRY_POLICY_RETRY');
+    expect(trigger.trigger_region).toBe('${local.trigger_region}');
+    expect(tf.locals.trigger_region).toBe('${lower(google_storage_bucket.artifacts.location)}');
+  });
+
+  it('the API is public HTTP; store and sync accept internal traffic only', () => {
+    for (const fn of functions) {
+      expect(fn.service.ingress_settings, fn.address).toBe(
+        fn.entryPoint === 'artifactsApi' ? 'ALLOW_ALL' : 'ALLOW_INTERNAL_ONLY',
+      );
+    }
+    expect(tf.variables.get('api_invoker_members')!.default).toEqual(['allUsers']);
+  });
+
+  it('the APIs the deployment uses are enabled and stay enabled on destroy', () => {
+    const services = resource('google_project_service.enabled');
+    expect(services.disable_on_destroy).toBe(false);
+    const apis = tf.locals.apis as string;
+    for (const api of [
+      'cloudfunctions',
+      'run',
+      'cloudbuild',
+      'eventarc',
+      'pubsub',
+      'storage',
+      'secretmanager',
+      'artifactregistry',
+      'iam',
+      'iamcredentials',
+    ]) {
+      expect(apis, api).toContain(`"${api}.googleapis.com"`);
+    }
+  });
+});
+
+// A quick sanity check of the helpers, so a parsing change cannot make every check above pass vacuously.
+describe('the parsed configuration', () => {
+  it('has the resources the checks read', () => {
+    expect(functions.map((f) => f.address).sort()).toEqual([
+      'google_cloudfunctions2_function.api',
+      'google_cloudfunctions2_function.store',
+      'google_cloudfunctions2_function.sync',
+    ]);
+    expect([...tf.outputs.keys()]).toEqual(
+      expect.arrayContaining(['api_url', 'request_topic', 'artifact_bucket']),
+    );
+  });
+});
