@@ -1,0 +1,86 @@
+/**
+ * `npm start` twice on one data directory: the second stack, with its own embedded PostgreSQL and bucket
+ * files reopened from disk, serves what the first one stored, and stopping leaves no process listening.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, expect, it } from 'vitest';
+import { freePort } from '../../local/net';
+import { type StackPorts, startStack } from '../../local/stack';
+import { mintJwt } from '../../local/tokens';
+import { publishArtifact } from '../../shared/publish';
+import { PushTransport } from '../../shared/publish-transport';
+import { waitFor } from '../support/stack';
+
+const dataDir = mkdtempSync(join(tmpdir(), 'artifact-store-restart-'));
+afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+
+const listening = (port: number) =>
+  new Promise<boolean>((resolve) => {
+    const socket = connect(port, '127.0.0.1');
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+
+async function start(ports: StackPorts) {
+  return startStack({
+    dataDir,
+    ports,
+    projectId: 'restart',
+    bucket: 'restart-artifacts',
+    topic: 'requests',
+    build: false,
+  });
+}
+
+it('keeps the data of the first start, and stops every process it started', {
+  timeout: 120_000,
+}, async () => {
+  const [a, b, c, d, e, f] = await Promise.all(Array.from({ length: 6 }, () => freePort()));
+  const ports: StackPorts = {
+    artifactsApi: a!,
+    storeArtifact: b!,
+    syncArtifactMetadata: c!,
+    postgrest: d!,
+    postgres: e!,
+    gcs: f!,
+  };
+  const artifact = { workflow: { id: 'kept' } };
+
+  const first = await start(ports);
+  let id: string;
+  try {
+    const transport = new PushTransport({ url: first.urls.store, projectId: 'restart', topic: 'requests' });
+    ({ artifact_id: id } = await publishArtifact(
+      { artifact_type: 'workflow', tenant_id: 'restart', artifact, materialization: { mode: 'persist' } },
+      { transport },
+    ));
+    await first.eventsIdle();
+  } finally {
+    await first.stop();
+  }
+  for (const port of Object.values(ports)) expect(await listening(port)).toBe(false);
+
+  const second = await start(ports);
+  try {
+    const token = await mintJwt(
+      { role: 'authenticated', app_metadata: { tenant_id: 'restart' } },
+      second.jwtSecret,
+      { expiresIn: '5m' },
+    );
+    const res = await waitFor(async () => {
+      const r = await fetch(`${second.urls.api}/api/artifacts/${id}`, {
+        headers: { authorization: `Bearer ${token}` },
+      });
+      return r.ok ? r : undefined;
+    }, 'artifact readable after restart');
+    expect(((await res.json()) as { artifact: unknown }).artifact).toEqual(artifact);
+  } finally {
+    await second.stop();
+  }
+});
