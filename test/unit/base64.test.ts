@@ -29,6 +29,11 @@ describe('decodeStrictBase64: accepts canonical padded base64', () => {
     expect(decodeStrictBase64(b64, 'v')).toEqual(Buffer.from(text, 'latin1'));
   });
 
+  it('decodes images of tens of megabytes (no regexp stack overflow)', () => {
+    const bytes = Buffer.alloc(24 * 1024 * 1024 + 1, 0xab);
+    expect(decodeStrictBase64(bytes.toString('base64'), 'big').equals(bytes)).toBe(true);
+  });
+
   it('decodes every byte string that Buffer encodes (property)', () => {
     fc.assert(
       fc.property(fc.uint8Array({ maxLength: 300 }), (bytes) => {
