@@ -66,7 +66,16 @@ it('keeps the data of the first start, and stops every process it started', {
   }
   for (const port of Object.values(ports)) expect(await listening(port)).toBe(false);
 
-  const second = await start(ports);
+  // Fresh ports: another test's stack may take a freed one meanwhile; the data directory is what matters.
+  const [g, h, i, j, k, l] = await Promise.all(Array.from({ length: 6 }, () => freePort()));
+  const second = await start({
+    artifactsApi: g!,
+    storeArtifact: h!,
+    syncArtifactMetadata: i!,
+    postgrest: j!,
+    postgres: k!,
+    gcs: l!,
+  });
   try {
     const token = await mintJwt(
       { role: 'authenticated', app_metadata: { tenant_id: 'restart' } },
