@@ -39,6 +39,13 @@ export interface PutOptions {
 
 export type PutResult = { created: true; info: ObjectInfo } | { created: false; existing: ObjectInfo };
 
+export interface SignedUrlOptions {
+  /** Lifetime of the URL (V4 signed URLs: at most 604800, 7 days). */
+  expiresInSeconds: number;
+  /** Content-Type the storage service answers with (`response-content-type`). */
+  responseType?: string;
+}
+
 export interface ListPage {
   items: ObjectInfo[];
   nextPageToken?: string;
@@ -64,6 +71,11 @@ export interface BlobStore {
   delete(name: string, options?: { generation?: string }): Promise<boolean>;
   /** One page of objects whose names start with `prefix`, in name order. */
   list(prefix: string, options?: { pageToken?: string; maxResults?: number }): Promise<ListPage>;
+  /**
+   * A URL that lets whoever holds it read the object, without credentials, until it expires (GCS: a V4
+   * signed URL). Optional: only backends that can sign implement it.
+   */
+  signedReadUrl?(name: string, options: SignedUrlOptions): Promise<string>;
 }
 
 /** All objects under a prefix, following page tokens. */

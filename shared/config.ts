@@ -49,9 +49,22 @@ export const ArtifactsApiConfig = z
     AUTH_AUDIENCE: z.string().min(1).optional(),
     AUTH_ISSUER: z.string().min(1).optional(),
     /** Comma-separated origins allowed by CORS; empty = no CORS headers. */
-    CORS_ORIGINS: z.string().default(''),
+    CORS_ORIGINS: z
+      .string()
+      .refine(
+        (value) =>
+          value
+            .split(',')
+            .map((o) => o.trim())
+            .filter(Boolean)
+            .every((o) => /^https?:\/\/[^/?#\s*@]+\/?$/i.test(o) && URL.canParse(o)),
+        'a comma-separated list of origins (scheme://host[:port]); * is not accepted',
+      )
+      .default(''),
+    /** proxy: visual bytes stream through the API; signed: a 302 to a V4 signed URL of the object. */
     VISUAL_URL_MODE: z.enum(['proxy', 'signed']).default('proxy'),
-    SIGNED_URL_TTL_SECONDS: positiveInt(300),
+    /** Lifetime of a signed visual URL; V4 signed URLs live at most 7 days. */
+    SIGNED_URL_TTL_SECONDS: z.coerce.number().int().positive().max(604_800).default(300),
   })
   .refine((c) => c.SUPABASE_JWT_SECRET || c.AUTH_JWKS_URL, {
     message: 'set SUPABASE_JWT_SECRET and/or AUTH_JWKS_URL',

@@ -12,7 +12,7 @@
  */
 import { PassThrough, type Readable } from 'node:stream';
 import { type File, type FileMetadata, Storage } from '@google-cloud/storage';
-import type { BlobStore, ListPage, ObjectInfo, PutOptions, PutResult } from './blob-store';
+import type { BlobStore, ListPage, ObjectInfo, PutOptions, PutResult, SignedUrlOptions } from './blob-store';
 import { isNetworkError, isRetryableStatus, TransientError } from './errors';
 
 export interface GcsBlobStoreOptions {
@@ -86,6 +86,8 @@ export class GcsBlobStore implements BlobStore {
     const source = this.file(name, info.generation).createReadStream();
     const stream = new PassThrough();
     source.on('error', (err) => stream.destroy(mapError(err, `read ${name}`) as Error));
+    // A reader that gives up (client gone) must not leave the download running.
+    stream.once('close', () => source.destroy());
     source.pipe(stream);
     return { stream, info };
   }
@@ -124,6 +126,25 @@ export class GcsBlobStore implements BlobStore {
       return nextPageToken ? { items, nextPageToken } : { items };
     } catch (err) {
       throw mapError(err, `list ${prefix}`);
+    }
+  }
+
+  /**
+   * A V4 signed read URL, signed by the client's credentials: locally with a service account key; on Cloud
+   * Functions, without a key, through the IAM Credentials signBlob API as the function's own service account
+   * (which then needs iam.serviceAccounts.signBlob on itself: roles/iam.serviceAccountTokenCreator).
+   */
+  async signedReadUrl(name: string, options: SignedUrlOptions): Promise<string> {
+    try {
+      const [url] = await this.file(name).getSignedUrl({
+        version: 'v4',
+        action: 'read',
+        expires: Date.now() + options.expiresInSeconds * 1000,
+        ...(options.responseType ? { responseType: options.responseType } : {}),
+      });
+      return url;
+    } catch (err) {
+      throw mapError(err, `sign ${name}`);
     }
   }
 

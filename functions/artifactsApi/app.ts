@@ -1,13 +1,17 @@
 /**
- * The artifactsApi HTTP function: request id, authentication, routing, and one error path that turns
- * everything into problem+json (401/400/404/405 from the request, 503 from an unavailable store, 500 else).
+ * The artifactsApi HTTP function: request id, CORS, routing, authentication, and one error path that turns
+ * everything into problem+json (401/400/404/405 from the request, 503 from an unavailable store or key set,
+ * 500 else). Every response carries `X-Request-Id` (the caller's, when it is a sane one, else a new UUID), and
+ * every log line of the request carries it as `request_id`; one `request` line per request closes it.
  */
 import { randomUUID } from 'node:crypto';
-import type { HttpFunction } from '@google-cloud/functions-framework';
+import type { HttpFunction, Request, Response } from '@google-cloud/functions-framework';
 import { isTransient } from '../../shared/errors';
+import type { Logger } from '../../shared/log';
 import type { ApiDeps } from './context';
+import { answerOptions, applyCors } from './cors';
 import { HttpProblem, problemOf, sendProblem } from './problem';
-import { matchRoute } from './router';
+import { allowedMethods, findRoute, MethodNotAllowed, matchRoute } from './router';
 
 const REQUEST_ID_RE = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -15,46 +19,85 @@ export function createApi(deps: ApiDeps): HttpFunction {
   return async function artifactsApi(req, res) {
     const given = req.header('x-request-id');
     const requestId = given && REQUEST_ID_RE.test(given) ? given : randomUUID();
-    const log = deps.log.child({ request_id: requestId });
+    let log = deps.log.child({ request_id: requestId });
     res.setHeader('X-Request-Id', requestId);
+    res.setHeader('Cache-Control', 'no-store');
+    applyCors(deps.cors, req, res);
+    const outcome: { problem?: string } = {};
+    logWhenDone(req, res, () => log, outcome);
     try {
-      const match = matchRoute(req.method, req.path);
-      if (!match) throw new HttpProblem('not_found', `no route for ${req.path}`);
-      if ('allow' in match) {
-        res.setHeader('Allow', match.allow.join(', '));
-        throw new HttpProblem('method_not_allowed', `${req.method} is not allowed here`);
+      if (req.method === 'OPTIONS') {
+        const found = findRoute(req.path);
+        if (!found) throw new HttpProblem('not_found', 'no such resource');
+        answerOptions(deps.cors, req, res, allowedMethods(found.route));
+        return;
       }
-      const tenantParam = typeof req.query.tenant_id === 'string' ? req.query.tenant_id : undefined;
-      const principal = await deps.authenticate(req.header('authorization'), tenantParam);
-      await match.handler({
-        req,
-        res,
-        principal,
-        params: match.params,
-        deps,
-        log: log.child({ tenant_id: principal.tenant_id }),
-      });
+      const match = matchRoute(req.method, req.path);
+      if (!match.auth) {
+        await match.handler({ req, res, params: match.params, deps, log });
+        return;
+      }
+      const principal = await deps.authenticate(req.header('authorization'), tenantParamOf(req));
+      log = log.child({ tenant_id: principal.tenant_id });
+      await match.handler({ req, res, principal, params: match.params, deps, log });
     } catch (err) {
       if (res.headersSent) {
-        log.error('response failed after it started', { error: err });
+        // Streaming had begun: the status is sent, so the only honest signal left is a cut connection.
+        if (res.destroyed || req.destroyed) log.info('client closed the connection', { error: err });
+        else log.error('response failed after it started', { error: err });
         res.destroy();
         return;
       }
       if (err instanceof HttpProblem) {
+        outcome.problem = err.message;
         const extra: Record<string, string> =
-          err.kind === 'unauthorized' ? { 'WWW-Authenticate': 'Bearer' } : {};
+          err.kind === 'unauthorized' ? { 'WWW-Authenticate': 'Bearer realm="artifacts"' } : {};
+        if (err instanceof MethodNotAllowed) extra.Allow = err.allow.join(', ');
         sendProblem(res, problemOf(err.kind, err.message, requestId), extra);
         return;
       }
       if (isTransient(err)) {
-        log.warn('store unavailable', { error: err });
-        sendProblem(res, problemOf('unavailable', 'a backing store is unavailable; retry later', requestId), {
-          'Retry-After': '1',
-        });
+        outcome.problem = err.message;
+        log.warn('dependency unavailable', { error: err });
+        sendProblem(
+          res,
+          problemOf('unavailable', 'a backing service is unavailable; retry later', requestId),
+          {
+            'Retry-After': '1',
+          },
+        );
         return;
       }
+      outcome.problem = 'unexpected error';
       log.error('unexpected error', { error: err });
       sendProblem(res, problemOf('internal', 'unexpected error', requestId));
     }
   };
+}
+
+/**
+ * `?tenant_id=` as the authenticator needs it. Given twice it is refused here, before anything else reads it.
+ * Query strings never reach the log (a cursor is opaque, but it is the caller's).
+ */
+function tenantParamOf(req: Request): string | undefined {
+  const value = req.query.tenant_id;
+  if (value === undefined || typeof value === 'string') return value;
+  throw new HttpProblem('bad_request', 'invalid query: tenant_id must be given once, as a string');
+}
+
+/** One `request` line when the response is done (or the connection is gone): method, path, status, time. */
+function logWhenDone(req: Request, res: Response, log: () => Logger, outcome: { problem?: string }): void {
+  const started = performance.now();
+  res.once('close', () => {
+    const fields = {
+      method: req.method,
+      path: req.path,
+      status: res.statusCode,
+      duration_ms: Math.round(performance.now() - started),
+      ...(outcome.problem ? { problem: outcome.problem } : {}),
+      ...(res.writableFinished ? {} : { aborted: true }),
+    };
+    if (res.statusCode >= 500) log().warn('request', fields);
+    else log().info('request', fields);
+  });
 }

@@ -1,18 +1,24 @@
 /** artifactsApi: HTTP Cloud Function serving artifacts per tenant (DESIGN 5). Configuration is validated at cold start. */
 import * as functions from '@google-cloud/functions-framework';
 import { ArtifactsApiConfig, loadConfig } from '../../shared/config';
+import { PermanentError } from '../../shared/errors';
 import { createLogger } from '../../shared/log';
 import { createStores } from '../../shared/stores';
 import { createApi } from './app';
 import { createAuthenticator } from './auth';
+import { createCorsPolicy, parseCorsOrigins } from './cors';
 import { createCursorCodec } from './cursor';
 
 const config = loadConfig(ArtifactsApiConfig, process.env, 'artifactsApi configuration');
+const stores = createStores(config);
+if (config.VISUAL_URL_MODE === 'signed' && !stores.blobs.signedReadUrl) {
+  throw new PermanentError('INVALID_CONFIG', 'VISUAL_URL_MODE=signed needs a blob store that signs URLs');
+}
 
 functions.http(
   'artifactsApi',
   createApi({
-    ...createStores(config),
+    ...stores,
     authenticate: createAuthenticator({
       jwtSecret: config.SUPABASE_JWT_SECRET,
       jwksUrl: config.AUTH_JWKS_URL,
@@ -21,6 +27,8 @@ functions.http(
       issuer: config.AUTH_ISSUER,
     }),
     cursors: createCursorCodec(config.SUPABASE_SERVICE_ROLE_KEY),
+    cors: createCorsPolicy(parseCorsOrigins(config.CORS_ORIGINS)),
+    visuals: { mode: config.VISUAL_URL_MODE, signedUrlTtlSeconds: config.SIGNED_URL_TTL_SECONDS },
     log: createLogger({ function: 'artifactsApi' }),
   }),
 );

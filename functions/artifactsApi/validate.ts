@@ -8,3 +8,24 @@ export function validate<S extends z.ZodType>(schema: S, value: unknown, what: s
   if (!result.success) throw new HttpProblem('bad_request', `invalid ${what}: ${formatIssues(result.error)}`);
   return result.data;
 }
+
+/**
+ * The query string, validated: every parameter at most once (Express gives a repeated one as an array),
+ * then the route's strict schema (an unknown parameter is a 400, not silently ignored).
+ */
+export function validateQuery<S extends z.ZodType>(schema: S, query: Record<string, unknown>): z.infer<S> {
+  for (const [name, value] of Object.entries(query)) {
+    if (typeof value !== 'string') {
+      throw new HttpProblem(
+        'bad_request',
+        `invalid query: ${safeName(name)} must be given once, as a string`,
+      );
+    }
+  }
+  return validate(schema, query, 'query');
+}
+
+/** A parameter name fit to quote back (names are the caller's; keep them short and printable). */
+function safeName(name: string): string {
+  return /^[A-Za-z0-9_.-]{1,40}$/.test(name) ? name : '(a parameter)';
+}

@@ -6,7 +6,7 @@ import { deleteArtifactObjects } from '../../../shared/artifact-objects';
 import type { RouteContext } from '../context';
 import { notFound } from '../problem';
 import { ArtifactIdParam, TenantOnlyQuery } from '../schemas';
-import { validate } from '../validate';
+import { validate, validateQuery } from '../validate';
 
 export async function deleteArtifact({
   req,
@@ -17,7 +17,7 @@ export async function deleteArtifact({
   log,
 }: RouteContext): Promise<void> {
   const id = validate(ArtifactIdParam, params[0], 'artifact id');
-  validate(TenantOnlyQuery, req.query, 'query');
+  validateQuery(TenantOnlyQuery, req.query);
   const row = await deps.metadata.get(id, principal.tenant_id);
   if (!row) throw notFound();
   const key = { artifact_type: row.artifact_type, tenant_id: row.tenant_id, artifact_id: row.uuid };

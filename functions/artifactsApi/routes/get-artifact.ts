@@ -1,16 +1,21 @@
-/** GET /api/artifacts/{id}: the envelope and the document; `?visuals=inline` restores the original exactly. */
-import { mapLimit } from '../../../shared/concurrency';
+/**
+ * GET|HEAD /api/artifacts/{id}: the envelope and the document. By default each visual is a reference with a
+ * `url`; `?visuals=inline` puts every `image_base64` back, so the original document is recovered exactly,
+ * streamed (inline-body.ts) so that the function never holds the visuals in memory.
+ */
+import type { ArtifactRow } from '../../../shared/artifact-row';
 import type { JsonObject } from '../../../shared/visuals';
-import { mapVisualReferences, rehydrate } from '../../../shared/visuals';
+import { mapVisualReferences } from '../../../shared/visuals';
 import type { RouteContext } from '../context';
 import { summaryOf, visualUrl } from '../envelope';
+import { planInlineBody, writeInlineBody } from '../inline-body';
 import { notFound } from '../problem';
-import { ArtifactIdParam, GetQuery } from '../schemas';
-import { validate } from '../validate';
+import { type ArtifactEnvelope, ArtifactIdParam, GetQuery } from '../schemas';
+import { validate, validateQuery } from '../validate';
 
 export async function getArtifact({ req, res, principal, params, deps, log }: RouteContext): Promise<void> {
   const id = validate(ArtifactIdParam, params[0], 'artifact id');
-  const query = validate(GetQuery, req.query, 'query');
+  const query = validateQuery(GetQuery, req.query);
   const row = await deps.metadata.get(id, principal.tenant_id);
   if (!row) throw notFound();
   const object = await deps.blobs.get(row.file_path);
@@ -19,21 +24,42 @@ export async function getArtifact({ req, res, principal, params, deps, log }: Ro
     throw notFound();
   }
   const manifest = JSON.parse(object.bytes.toString('utf8')) as JsonObject;
-  const visuals = row.metadata.visuals;
-  let artifact: JsonObject;
   if (query.visuals === 'inline') {
-    const bytes = await mapLimit(visuals, 4, async (v) => {
-      const visual = await deps.blobs.get(v.storage_path);
-      if (!visual) throw new Error(`visual ${v.name} of ${id} is missing`);
-      return [v.name, visual.bytes] as const;
-    });
-    artifact = rehydrate(manifest, visuals, new Map(bytes));
-  } else {
-    artifact = mapVisualReferences(
-      manifest,
-      visuals.map((v) => v.name),
-      (reference, name) => ({ ...reference, url: visualUrl(id, name) }),
-    );
+    await sendInline(row, manifest, { req, res, deps });
+    return;
   }
-  res.status(200).json({ ...summaryOf(row), artifact });
+  const artifact = mapVisualReferences(
+    manifest,
+    row.metadata.visuals.map((v) => v.name),
+    (reference, name) => ({ ...reference, url: visualUrl(id, name) }),
+  );
+  const body: ArtifactEnvelope = { ...summaryOf(row), artifact };
+  res.status(200).json(body);
+}
+
+async function sendInline(
+  row: ArtifactRow,
+  manifest: JsonObject,
+  { req, res, deps }: Pick<RouteContext, 'req' | 'res' | 'deps'>,
+) {
+  const body = planInlineBody({ ...summaryOf(row) }, manifest, row.metadata.visuals);
+  res.status(200);
+  res.setHeader('Content-Type', 'application/json; charset=utf-8');
+  res.setHeader('Content-Length', String(body.length));
+  if (req.method === 'HEAD') {
+    res.end();
+    return;
+  }
+  await writeInlineBody(res, body, async (visual) => {
+    const opened = await deps.blobs.openRead(visual.storage_path);
+    if (!opened) return null;
+    if (opened.info.size !== visual.size) {
+      opened.stream.destroy();
+      throw new Error(
+        `visual ${visual.name} has ${opened.info.size} bytes in storage, ${visual.size} recorded`,
+      );
+    }
+    return opened.stream;
+  });
+  res.end();
 }
