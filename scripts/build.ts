@@ -33,7 +33,6 @@ import {
   mkdirSync,
   readdirSync,
   readFileSync,
-  realpathSync,
   renameSync,
   rmSync,
   symlinkSync,
@@ -41,9 +40,10 @@ import {
 } from 'node:fs';
 import { builtinModules } from 'node:module';
 import { dirname, join, relative, resolve, sep } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import * as esbuild from 'esbuild';
+import { isEntryPoint } from './entry-point';
 
 export const ROOT = fileURLToPath(new URL('../', import.meta.url));
 export const FRAMEWORK = '@google-cloud/functions-framework';
@@ -487,17 +487,7 @@ export function probeFunction(
   return { ...(JSON.parse(line) as Omit<ProbeResult, 'wallMs' | 'stderr'>), wallMs, stderr: run.stderr };
 }
 
-function invokedDirectly(): boolean {
-  const entry = process.argv[1];
-  if (!entry) return false;
-  try {
-    return import.meta.url === pathToFileURL(realpathSync(entry)).href;
-  } catch {
-    return false;
-  }
-}
-
-if (invokedDirectly()) {
+if (isEntryPoint(import.meta.url)) {
   const started = performance.now();
   build()
     .then((bundles) => {

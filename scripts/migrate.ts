@@ -13,10 +13,11 @@
  * CLI: `npm run migrate` (DATABASE_URL required); exit code 1 on failure.
  */
 import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync, realpathSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import pg from 'pg';
+import { isEntryPoint } from './entry-point';
 
 export interface MigrateOptions {
   /** Directory of the migration files (default: the repository's `migrations/`). */
@@ -155,17 +156,7 @@ export async function migrate(databaseUrl: string, options: MigrateOptions = {})
   return applied;
 }
 
-function isMain(): boolean {
-  const entry = process.argv[1];
-  if (!entry) return false;
-  try {
-    return import.meta.url === pathToFileURL(realpathSync(entry)).href;
-  } catch {
-    return false;
-  }
-}
-
-if (isMain()) {
+if (isEntryPoint(import.meta.url)) {
   const databaseUrl = process.env.DATABASE_URL;
   if (!databaseUrl) {
     process.stderr.write(

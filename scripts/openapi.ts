@@ -4,10 +4,11 @@
  *
  * CLI: `npm run openapi [-- --check]`.
  */
-import { mkdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import { buildOpenApiDocument } from '../functions/artifactsApi/openapi';
+import { isEntryPoint } from './entry-point';
 
 export const OPENAPI_FILE = join(fileURLToPath(new URL('../', import.meta.url)), 'docs', 'openapi.json');
 
@@ -16,17 +17,7 @@ export function openApiFileText(): string {
   return `${JSON.stringify(buildOpenApiDocument(), null, 2)}\n`;
 }
 
-function invokedDirectly(): boolean {
-  const entry = process.argv[1];
-  if (!entry) return false;
-  try {
-    return import.meta.url === pathToFileURL(realpathSync(entry)).href;
-  } catch {
-    return false;
-  }
-}
-
-if (invokedDirectly()) {
+if (isEntryPoint(import.meta.url)) {
   const text = openApiFileText();
   if (process.argv.includes('--check')) {
     let current = '';
