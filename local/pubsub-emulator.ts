@@ -4,6 +4,7 @@
  * emulator redelivers a failing push about once a second, forever).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
+import { emulatorOptions } from '../shared/publish-transport';
 import { waitForPort } from './function-process';
 
 export interface PushSetup {
@@ -18,11 +19,7 @@ export interface PushSetup {
 /** Creates the topic and the push subscription, or points an existing subscription at `pushEndpoint`. */
 export async function configurePushSubscription(setup: PushSetup): Promise<void> {
   const { PubSub } = await import('@google-cloud/pubsub');
-  const pubsub = new PubSub({
-    projectId: setup.projectId,
-    apiEndpoint: setup.emulatorHost,
-    emulatorMode: true,
-  });
+  const pubsub = new PubSub({ projectId: setup.projectId, ...emulatorOptions(setup.emulatorHost) });
   try {
     const topic = pubsub.topic(setup.topic);
     const [topicExists] = await topic.exists();
