@@ -4,16 +4,13 @@
  *
  * A whole local stack (embedded PostgreSQL, stand-ins, the three function bundles under functions-framework)
  * is started in a temporary directory on free ports. The 20-visual artifact is published through the
- * claim-check path with a `persist` override. The 10 MB visual is written to the bucket the way storeArtifact
- * writes it (visual, then manifest with its custom metadata; the sync function records the row): publishing
- * it cannot work today, because the strict base64 check of shared/base64.ts overflows the stack on strings
- * of more than a few MB. For each request the artifactsApi process's peak RSS is reset
+ * claim-check path with a `persist` override, and so is the artifact holding the 10 MB visual. For each request the artifactsApi process's peak RSS is reset
  * (`/proc/<pid>/clear_refs` = 5) and read back afterwards (`VmHWM`), so every figure is the peak of that one
  * request, measured in the function's own process, not in this one. Linux only.
  *
  * Usage: `npm run bench:api` (BENCH_RUNS samples per case, default 5). Not a test: it prints a table.
  */
-import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -21,8 +18,6 @@ import { freePort } from '../local/net';
 import { startStack } from '../local/stack';
 import { mintJwt } from '../local/tokens';
 import { GcsBlobStore } from '../shared/gcs-blob-store';
-import { encodeManifestMetadata } from '../shared/manifest-metadata';
-import { manifestPath, visualPath } from '../shared/paths';
 import { publishArtifact } from '../shared/publish';
 import { PushTransport } from '../shared/publish-transport';
 import { SupabaseMetadataStore } from '../shared/supabase-metadata-store';
@@ -119,52 +114,14 @@ async function main() {
       );
       return waitForRow(artifact_id);
     };
-    /** One PNG visual at `chart_visual`, written as storeArtifact writes it. */
-    const storeDirectly = async (bytes: Buffer) => {
-      const key = { artifact_type: 'bench_visuals', tenant_id: TENANT, artifact_id: randomUUID() };
-      const sha256 = createHash('sha256').update(bytes).digest('hex');
-      const storage_path = visualPath(key, 'chart_visual', 'png');
-      await blobs.putIfAbsent(storage_path, bytes, { contentType: 'image/png' });
-      const manifest = Buffer.from(
-        JSON.stringify({
-          title: 'one big visual',
-          chart_visual: {
-            storage_path,
-            content_type: 'image/png',
-            format: 'png',
-            size: bytes.length,
-            sha256,
-          },
-        }),
-      );
-      await blobs.putIfAbsent(manifestPath(key), manifest, {
-        contentType: 'application/json',
-        metadata: encodeManifestMetadata({
-          ...key,
-          sha256: createHash('sha256').update(manifest).digest('hex'),
-          user_id: null,
-          ui_name: null,
-          execution_id: null,
-          session_id: null,
-          extra: {},
-          materialization: {
-            mode: 'persist',
-            source: 'override',
-            rule_index: null,
-            retention_days: null,
-            reason: 'benchmark',
-          },
-          expires_at: null,
-        }),
-      });
-      return waitForRow(key.artifact_id);
-    };
-
     const visuals = Array.from({ length: 20 }, (_, i) => ({
       slide_visual: { title: `slide ${i}`, image_base64: fakePng(MB).toString('base64') },
     }));
     const inlineId = await publish({ title: 'twenty visuals', slides: visuals });
-    const bigId = await storeDirectly(fakePng(10 * MB));
+    const bigId = await publish({
+      title: 'one big visual',
+      chart_visual: { image_base64: fakePng(10 * MB).toString('base64') },
+    });
     const token = await mintJwt(
       { sub: 'bench', role: 'authenticated', app_metadata: { tenant_id: TENANT } },
       stack.jwtSecret,
