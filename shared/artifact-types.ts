@@ -5,8 +5,9 @@
  */
 import { z } from 'zod';
 
-const obj = z.looseObject({});
-const text = z.string().max(10_000);
+/** Any JSON value, but present: the seed always sends the field, and never says what shape it has. */
+const present = z.unknown().refine((v) => v !== undefined, 'is required');
+const object = z.looseObject({});
 
 /** A reference to embeddings kept in ArangoDB (hybrid_embeddings components). */
 export const ArangoReference = z.looseObject({
@@ -15,37 +16,27 @@ export const ArangoReference = z.looseObject({
   query: z.record(z.string(), z.unknown()),
 });
 
+/**
+ * Each schema requires what the store relies on and what the seed's orchestrators always send; a value whose
+ * shape the seed leaves open (`synthesis`, `roadmap`, `sop_id`, ...) accepts any JSON, null included.
+ */
 export const ARTIFACT_TYPE_SCHEMAS = {
-  /** Journey / operations orchestrators: the workflow, its SOP link, optionally `workflow_visual`. */
-  workflow: z.looseObject({ workflow: obj, sop_id: text.optional(), workflow_file_path: text.optional() }),
-  /** Journey orchestrator: the SOP, its workflow link, optionally `sop_visual`. */
-  sop: z.looseObject({ sop: obj, workflow_id: text.optional() }),
-  /** Journey orchestrator: a composite of components (current state, coexistence state, ...). */
-  blueprint: z.looseObject({
-    blueprint_id: text.optional(),
-    components: z
-      .record(z.string(), obj)
-      .refine((c) => Object.keys(c).length > 0, 'needs at least one component'),
-  }),
-  /** Outcomes orchestrator: the synthesis and its summaries, optionally `summary_visual`. */
-  solution: z.looseObject({
-    synthesis: obj,
-    content_summary: z.unknown().optional(),
-    insights_summary: z.unknown().optional(),
-    journey_summary: z.unknown().optional(),
-  }),
-  /** Outcomes orchestrator: the multi-phase roadmap, optionally `roadmap_visual`. */
-  roadmap: z.looseObject({
-    roadmap: obj,
-    roadmap_id: text.optional(),
-    strategic_plan: z.unknown().optional(),
-  }),
-  /** Outcomes orchestrator: the proof of concept. */
-  poc: z.looseObject({ poc: obj }),
+  /** Journey / operations orchestrators: `{workflow, sop_id}`, optionally `workflow_visual`. */
+  workflow: z.looseObject({ workflow: present }),
+  /** Journey orchestrator: `{sop, workflow_id}`, optionally `sop_visual`. */
+  sop: z.looseObject({ sop: present }),
+  /** Journey orchestrator: the blueprint as built, a composite whose `components` are counted on the row. */
+  blueprint: z.looseObject({ components: z.union([object, z.array(z.unknown())]) }),
+  /** Outcomes orchestrator: `{synthesis, content_summary, insights_summary, journey_summary}`. */
+  solution: z.looseObject({ synthesis: present }),
+  /** Outcomes orchestrator: `{roadmap, roadmap_id, strategic_plan}`, optionally `roadmap_visual`. */
+  roadmap: z.looseObject({ roadmap: present }),
+  /** Outcomes orchestrator: the proof of concept, whose shape the seed does not give. */
+  poc: object,
   /** Content realm: the correlation map, with the embeddings themselves referenced in ArangoDB. */
   hybrid_embeddings: z.looseObject({
     file_id: z.string().min(1).max(256),
-    correlation_map: obj,
+    correlation_map: object,
     components: z.looseObject({ structured: ArangoReference, unstructured: ArangoReference }),
   }),
 } as const;

@@ -25,6 +25,8 @@ export interface ObjectInfo {
   customTime?: string;
   /** RFC 3339 creation time of this generation. */
   timeCreated: string;
+  /** RFC 3339 time of the last change of this generation's metadata (timeCreated when never changed). */
+  updated: string;
 }
 
 export interface PutOptions {
@@ -65,10 +67,17 @@ export interface BlobStore {
   /** The object's info, or null when it does not exist. */
   head(name: string): Promise<ObjectInfo | null>;
   /**
-   * Deletes the object (the given generation only, when set). Returns false when there was nothing to delete
-   * (missing, or a different generation).
+   * Marks an existing object as in use by setting custom metadata fields (a metadata update: the bytes and
+   * the generation stay, the metageneration and `updated` move on). The object's info after the update, or
+   * null when it does not exist. Reconcile deletes an unreferenced object only if its metageneration has not
+   * moved since it looked, so a writer that reuses an object touches it first (docs/design.md, "Reconcile").
    */
-  delete(name: string, options?: { generation?: string }): Promise<boolean>;
+  touch(name: string, metadata: Record<string, string>): Promise<ObjectInfo | null>;
+  /**
+   * Deletes the object (only the given generation / metageneration, when set). Returns false when there was
+   * nothing to delete (missing, or a precondition not met).
+   */
+  delete(name: string, options?: { generation?: string; metageneration?: string }): Promise<boolean>;
   /** One page of objects whose names start with `prefix`, in name order. */
   list(prefix: string, options?: { pageToken?: string; maxResults?: number }): Promise<ListPage>;
   /**

@@ -14,6 +14,7 @@ export const ERROR_CODES = [
   'INVALID_JSON',
   'INVALID_MESSAGE',
   'INVALID_ARTIFACT',
+  'UNSAFE_NUMBER',
   'UNSAFE_NAME',
   'INVALID_BASE64',
   'UNSUPPORTED_IMAGE',
@@ -25,6 +26,7 @@ export const ERROR_CODES = [
   'INVALID_CONFIG',
   'INVALID_POLICY',
   'INVALID_ROW',
+  'INVALID_MANIFEST',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

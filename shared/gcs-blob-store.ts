@@ -102,9 +102,24 @@ export class GcsBlobStore implements BlobStore {
     }
   }
 
-  async delete(name: string, options: { generation?: string } = {}): Promise<boolean> {
+  async touch(name: string, metadata: Record<string, string>): Promise<ObjectInfo | null> {
     try {
-      await this.file(name, options.generation).delete();
+      const [resource] = await this.file(name).setMetadata({ metadata });
+      return toObjectInfo(this.bucket, resource);
+    } catch (err) {
+      if (statusOf(err) === 404) return null;
+      throw mapError(err, `touch ${name}`);
+    }
+  }
+
+  async delete(
+    name: string,
+    options: { generation?: string; metageneration?: string } = {},
+  ): Promise<boolean> {
+    try {
+      await this.file(name, options.generation).delete(
+        options.metageneration ? { ifMetagenerationMatch: Number(options.metageneration) } : {},
+      );
       return true;
     } catch (err) {
       const status = statusOf(err);
@@ -173,6 +188,7 @@ export function toObjectInfo(bucket: string, metadata: FileMetadata): ObjectInfo
     md5Hash: metadata.md5Hash ?? '',
     metadata: custom,
     timeCreated: metadata.timeCreated ?? '',
+    updated: metadata.updated ?? metadata.timeCreated ?? '',
   };
   if (metadata.customTime) info.customTime = metadata.customTime;
   return info;
@@ -187,6 +203,13 @@ function statusOf(err: unknown): number | undefined {
 /** TransientError for what a retry can fix; anything else is returned unchanged (to be rethrown). */
 function mapError(err: unknown, what: string): unknown {
   const status = statusOf(err);
+  // The client's own check that the uploaded bytes arrived intact failed (it deleted the object): retry.
+  if ((err as { code?: unknown } | null)?.code === 'FILE_NO_UPLOAD') {
+    return new TransientError(
+      `GCS ${what}: the uploaded data did not match (${(err as Error).message})`,
+      err,
+    );
+  }
   if ((status !== undefined && isRetryableStatus(status)) || isNetworkError(err)) {
     const detail = status !== undefined ? `HTTP ${status}` : ((err as Error)?.message ?? String(err));
     return new TransientError(`GCS ${what}: ${detail}`, err);

@@ -33,15 +33,26 @@ export interface IdSource {
   idempotency_key?: string | undefined;
 }
 
+/** The Pub/Sub message a request arrived in: its id, and its publish time exactly as delivered. */
+export interface MessageIdentity {
+  messageId: string;
+  publishTime?: string | null | undefined;
+}
+
 /**
  * The explicit `artifact_id` (lower-cased), else UUIDv5 of `{tenant}/{type}/{idempotency_key}`, else UUIDv5
- * of `{tenant}/{type}/pubsub:{messageId}`. Without a message id (producer side, no key) there is no
- * deterministic id; the caller must then supply one.
+ * of `{tenant}/{type}/pubsub:{messageId}@{publishTime}` (`.../pubsub:{messageId}` when the delivery carries
+ * no publish time). The publish time is part of it because the Pub/Sub emulator numbers messages from 1
+ * again after every restart; a redelivery repeats both. Without a message (producer side, no key) there is
+ * no deterministic id; the caller must then supply one.
  */
-export function resolveArtifactId(source: IdSource, messageId?: string): string {
+export function resolveArtifactId(source: IdSource, message?: MessageIdentity): string {
   if (source.artifact_id) return source.artifact_id.toLowerCase();
   const prefix = `${source.tenant_id}/${source.artifact_type}/`;
   if (source.idempotency_key) return uuidV5(prefix + source.idempotency_key);
-  if (messageId) return uuidV5(`${prefix}pubsub:${messageId}`);
+  if (message?.messageId) {
+    const at = message.publishTime ? `@${message.publishTime}` : '';
+    return uuidV5(`${prefix}pubsub:${message.messageId}${at}`);
+  }
   throw new TypeError('cannot resolve an artifact id without artifact_id, idempotency_key or a message id');
 }

@@ -78,9 +78,30 @@ export function stagingPath(tenantId: string, name: string): string {
   return `${STAGING_PREFIX}${tenantId}/${name}`;
 }
 
+/** Quarantine folder of records moved aside once replayed. */
+export const REPLAYED_PREFIX = `${QUARANTINE_PREFIX}replayed/`;
+/** Quarantine folder of storage events the sync function refused for good. */
+export const SYNC_QUARANTINE_PREFIX = `${QUARANTINE_PREFIX}sync/`;
+
+const safeSegment = (id: string) => id.replace(/[^A-Za-z0-9_-]/g, '_').slice(0, 200) || 'unknown';
+
 /** `quarantine/{yyyy-mm-dd}/{message_id}.json`: a rejected message kept for replay. */
 export function quarantinePath(messageId: string, at: Date = new Date()): string {
-  const day = at.toISOString().slice(0, 10);
-  const safeId = messageId.replace(/[^A-Za-z0-9_-]/g, '_').slice(0, 200) || 'unknown';
-  return `${QUARANTINE_PREFIX}${day}/${safeId}.json`;
+  return `${QUARANTINE_PREFIX}${at.toISOString().slice(0, 10)}/${safeSegment(messageId)}.json`;
+}
+
+/** `quarantine/sync/{yyyy-mm-dd}/{event_id}.json`: a storage event the sync function refused for good. */
+export function syncQuarantinePath(eventId: string, at: Date = new Date()): string {
+  return `${SYNC_QUARANTINE_PREFIX}${at.toISOString().slice(0, 10)}/${safeSegment(eventId)}.json`;
+}
+
+/** `quarantine/replayed/{rest}`: where a replayed record of `quarantine/{rest}` is moved. */
+export function replayedPath(path: string): string {
+  if (!path.startsWith(QUARANTINE_PREFIX) || path.startsWith(REPLAYED_PREFIX)) {
+    throw new PermanentError(
+      'UNSAFE_NAME',
+      `not a quarantine record awaiting replay: ${JSON.stringify(path)}`,
+    );
+  }
+  return REPLAYED_PREFIX + path.slice(QUARANTINE_PREFIX.length);
 }

@@ -19,24 +19,41 @@ export const TenantId = z
   );
 export const ArtifactId = z.uuid().transform((id) => id.toLowerCase());
 
-const Scalar = z.union([z.string().max(1_000), z.number(), z.boolean(), z.null()]);
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/**
+ * Text that ends up in a Postgres `text` or `jsonb` value of the row: no NUL and no lone surrogate, which
+ * Postgres refuses (22P05). Refused here, so the store never acknowledges what the database would refuse.
+ */
+export const RowText = (max: number) =>
+  z
+    .string()
+    .max(max)
+    .refine((s) => !s.includes('\u0000'), 'must not contain the NUL character (\\u0000)')
+    .refine((s) => !LONE_SURROGATE.test(s), 'must be well-formed Unicode (no lone surrogate)');
+
+const Scalar = z.union([RowText(1_000), z.number(), z.boolean(), z.null()]);
 
 export const RequestMetadata = z
   .object({
-    user_id: z.string().max(200).optional(),
-    ui_name: z.string().max(500).optional(),
-    execution_id: z.string().max(200).optional(),
-    session_id: z.string().max(200).optional(),
+    user_id: RowText(200).optional(),
+    ui_name: RowText(500).optional(),
+    execution_id: RowText(200).optional(),
+    session_id: RowText(200).optional(),
   })
   .catchall(Scalar)
   .refine((m) => Object.keys(m).length <= 50, 'at most 50 metadata fields')
+  .refine(
+    (m) => Object.keys(m).every((k) => !k.includes('\u0000') && !LONE_SURROGATE.test(k)),
+    'field names must not contain NUL or lone surrogates',
+  )
   // It travels as object custom metadata, which GCS caps at 8 KiB in all.
   .refine((m) => JSON.stringify(m).length <= 4096, 'at most 4096 characters of metadata in all');
 
 export const MaterializationOverride = z.strictObject({
   mode: z.enum(['persist', 'ephemeral']),
   retention_days: z.int().min(1).max(36_500).optional(),
-  reason: z.string().max(500).optional(),
+  reason: RowText(500).optional(),
 });
 
 export const ArtifactRef = z.strictObject({

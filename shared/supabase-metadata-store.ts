@@ -21,10 +21,12 @@ import type {
   ListFilter,
   ListPosition,
   ListResult,
+  LiveRow,
   MarkDeletedInput,
   MarkDeletedOutcome,
   MetadataStore,
   RecordOutcome,
+  RowState,
 } from './metadata-store';
 
 export interface SupabaseMetadataStoreOptions {
@@ -47,6 +49,7 @@ const RECORD_OUTCOMES: readonly RecordOutcome[] = [
   'stale',
   'deleted',
   'tenant_conflict',
+  'id_conflict',
 ];
 const MARK_DELETED_OUTCOMES: readonly MarkDeletedOutcome[] = [
   'deleted',
@@ -55,7 +58,7 @@ const MARK_DELETED_OUTCOMES: readonly MarkDeletedOutcome[] = [
   'stale',
   'not_found',
 ];
-const CLAIM_STATUSES: readonly ClaimStatus[] = ['free', 'own', 'deleted', 'foreign'];
+const CLAIM_STATUSES: readonly ClaimStatus[] = ['free', 'own', 'deleted', 'foreign', 'conflict'];
 
 /**
  * supabase-js builds a Realtime client in createClient, and on Node 20 (no global WebSocket) that throws
@@ -276,8 +279,35 @@ export class SupabaseMetadataStore implements MetadataStore {
     return oneOf(fn, await this.#call(fn, args), MARK_DELETED_OUTCOMES);
   }
 
-  async claim(uuid: string, tenantId: string): Promise<ClaimStatus> {
+  async claim(uuid: string, tenantId: string, artifactType: string): Promise<ClaimStatus> {
     const fn = 'artifact_claim';
-    return oneOf(fn, await this.#call(fn, { p_uuid: uuid, p_tenant_id: tenantId }), CLAIM_STATUSES);
+    const data = await this.#call(fn, { p_uuid: uuid, p_tenant_id: tenantId, p_artifact_type: artifactType });
+    return oneOf(fn, data, CLAIM_STATUSES);
+  }
+
+  async rowStates(uuids: string[]): Promise<RowState[]> {
+    const fn = 'artifact_row_states';
+    const data = await this.#call(fn, { p_uuids: uuids });
+    if (!Array.isArray(data) || !data.every((r) => isObject(r) && typeof r.uuid === 'string')) {
+      throw unexpected(fn, data);
+    }
+    return data as RowState[];
+  }
+
+  async liveRows(
+    filter: { tenant_id?: string; artifact_type?: string },
+    limit: number,
+    after?: string,
+  ): Promise<LiveRow[]> {
+    const fn = 'artifact_live_rows';
+    const args: Record<string, unknown> = { p_limit: limit };
+    if (after) args.p_after_uuid = after;
+    if (filter.tenant_id) args.p_tenant_id = filter.tenant_id;
+    if (filter.artifact_type) args.p_artifact_type = filter.artifact_type;
+    const data = await this.#call(fn, args);
+    if (!Array.isArray(data) || !data.every((r) => isObject(r) && typeof r.uuid === 'string')) {
+      throw unexpected(fn, data);
+    }
+    return data as LiveRow[];
   }
 }

@@ -41,10 +41,16 @@ export function createApi(deps: ApiDeps): HttpFunction {
       log = log.child({ tenant_id: principal.tenant_id });
       await match.handler({ req, res, principal, params: match.params, deps, log });
     } catch (err) {
+      if (res.destroyed || req.destroyed) {
+        // The client went away (before or during the response): nothing to answer, nothing went wrong here.
+        outcome.problem = 'client closed the connection';
+        log.info('client closed the connection', { error: err });
+        res.destroy();
+        return;
+      }
       if (res.headersSent) {
         // Streaming had begun: the status is sent, so the only honest signal left is a cut connection.
-        if (res.destroyed || req.destroyed) log.info('client closed the connection', { error: err });
-        else log.error('response failed after it started', { error: err });
+        log.error('response failed after it started', { error: err });
         res.destroy();
         return;
       }

@@ -5,9 +5,10 @@
  * - anything else: rethrown, so Pub/Sub redelivers (and finally dead-letters) it.
  */
 import type { CloudEvent } from '@google-cloud/functions-framework';
-import { isPermanent } from '../../shared/errors';
+import { isPermanent, PermanentError } from '../../shared/errors';
+import { type MessageIdentity, resolveArtifactId } from '../../shared/ids';
 import type { Logger } from '../../shared/log';
-import { parseStoreRequest } from '../../shared/store-request';
+import { parseStoreRequest, type StoreRequest } from '../../shared/store-request';
 import { checkAttributes, decodeMessageBody, messageFromEvent } from './pubsub-message';
 import { quarantine } from './quarantine';
 import { type StoreDeps, storeArtifact } from './store-artifact';
@@ -15,13 +16,24 @@ import { type StoreDeps, storeArtifact } from './store-artifact';
 export function createStoreArtifactHandler(deps: StoreDeps, log: Logger) {
   return async function storeArtifactHandler(event: CloudEvent<unknown>): Promise<void> {
     const message = messageFromEvent(event);
+    const identity: MessageIdentity | undefined = message.messageId
+      ? { messageId: message.messageId, publishTime: message.publishTime }
+      : undefined;
     let context: Record<string, unknown> = { message_id: message.messageId };
+    let request: StoreRequest | undefined;
     try {
       const body = decodeMessageBody(message, deps.limits.maxArtifactBytes);
-      const request = parseStoreRequest(body);
+      request = parseStoreRequest(body);
       checkAttributes(message, request);
       context = { ...context, tenant_id: request.tenant_id, artifact_type: request.artifact_type };
-      const result = await storeArtifact(request, message.messageId, deps, log.child(context));
+      const artifactId = artifactIdOf(request, identity);
+      if (!artifactId) {
+        throw new PermanentError(
+          'INVALID_MESSAGE',
+          'the delivery carries no message id: the request needs an artifact_id or an idempotency_key',
+        );
+      }
+      const result = await storeArtifact(request, artifactId, deps, log.child(context));
       log.info(result.status === 'ephemeral' ? 'artifact not persisted (ephemeral)' : 'artifact stored', {
         ...context,
         event: `artifact.${result.status}`,
@@ -36,14 +48,25 @@ export function createStoreArtifactHandler(deps: StoreDeps, log: Logger) {
         });
         throw err;
       }
-      const path = await quarantine(deps.blobs, message, err, deps.now());
+      const artifactId = request ? artifactIdOf(request, identity) : null;
+      const path = await quarantine(deps.blobs, message, err, deps.now(), artifactId);
       log.warn('store request rejected', {
         ...context,
         event: 'artifact.rejected',
         error_code: err.code,
         error: err.message,
         quarantine_path: path,
+        ...(artifactId ? { artifact_id: artifactId } : {}),
       });
     }
   };
+}
+
+/** The id the request resolves to, or null when it cannot resolve one (no id, no key, no message id). */
+function artifactIdOf(request: StoreRequest, identity: MessageIdentity | undefined): string | null {
+  try {
+    return resolveArtifactId(request, identity);
+  } catch {
+    return null;
+  }
 }

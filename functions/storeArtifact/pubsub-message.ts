@@ -5,9 +5,11 @@
  */
 import type { CloudEvent } from '@google-cloud/functions-framework';
 import { PermanentError } from '../../shared/errors';
+import { parseExactJson } from '../../shared/json-text';
 
 export interface PubSubMessage {
-  messageId: string;
+  /** The message id, or null when the delivery carried none (then nothing derives an id from it). */
+  messageId: string | null;
   publishTime: string | null;
   attributes: Record<string, string>;
   /** base64, as delivered. */
@@ -21,33 +23,33 @@ function asRecord(value: unknown): Record<string, unknown> {
     : {};
 }
 
+const text = (value: unknown): string | null => (typeof value === 'string' && value ? value : null);
+
+/**
+ * The message of a delivery, in either shape it reaches the handler in: a `messagePublished` CloudEvent
+ * (`data.message`), or, for a push whose message has no data (functions-framework converts only pushes with
+ * `message.data`), the raw push body itself (`message` at the top level).
+ */
 export function messageFromEvent(event: CloudEvent<unknown>): PubSubMessage {
+  const raw = asRecord(event);
   const data = asRecord(event.data);
-  const message = asRecord(data.message);
+  const message = asRecord(data.message ?? raw.message);
   const attributes: Record<string, string> = {};
   for (const [k, v] of Object.entries(asRecord(message.attributes))) {
     if (typeof v === 'string') attributes[k] = v;
   }
-  const messageId =
-    (typeof message.messageId === 'string' && message.messageId) ||
-    (typeof message.message_id === 'string' && message.message_id) ||
-    event.id;
-  const publishTime =
-    (typeof message.publishTime === 'string' && message.publishTime) ||
-    (typeof event.time === 'string' && event.time) ||
-    null;
   return {
-    messageId: String(messageId),
-    publishTime,
+    messageId: text(message.messageId) ?? text(message.message_id) ?? text(event.id),
+    publishTime: text(message.publishTime) ?? text(message.publish_time) ?? text(event.time),
     attributes,
     data: typeof message.data === 'string' ? message.data : '',
-    subscription: typeof data.subscription === 'string' ? data.subscription : null,
+    subscription: text(data.subscription) ?? text(raw.subscription),
   };
 }
 
 /** The JSON body of the message; INVALID_JSON when it is not base64 of a UTF-8 JSON document. */
 export function decodeMessageBody(message: PubSubMessage, maxBytes: number): unknown {
-  if (!message.data) throw new PermanentError('INVALID_JSON', 'the message has no data');
+  if (!message.data) throw new PermanentError('INVALID_MESSAGE', 'the message has no data');
   const size = Math.floor((message.data.length * 3) / 4);
   if (size > maxBytes) {
     throw new PermanentError('PAYLOAD_TOO_LARGE', `message body of ~${size} bytes exceeds ${maxBytes}`, {
@@ -55,12 +57,7 @@ export function decodeMessageBody(message: PubSubMessage, maxBytes: number): unk
       limit: maxBytes,
     });
   }
-  const text = Buffer.from(message.data, 'base64').toString('utf8');
-  try {
-    return JSON.parse(text);
-  } catch (err) {
-    throw new PermanentError('INVALID_JSON', `message data is not JSON: ${(err as Error).message}`);
-  }
+  return parseExactJson(Buffer.from(message.data, 'base64').toString('utf8'), 'message data');
 }
 
 /** Attributes `artifact_type` and `tenant_id`, when present, must mirror the body. */

@@ -1,16 +1,21 @@
 /**
- * Quarantine (DESIGN 7): a message refused for good is kept, with its error, under
- * `quarantine/{yyyy-mm-dd}/{message_id}.json`, so nothing is lost and it can be replayed. The day is the
- * message's publish day, so every redelivery of one message lands on the same object (written once).
+ * Quarantine of a store request refused for good (docs/design.md): the whole message, its error and, when it
+ * got that far, the artifact id it was for, under `quarantine/{yyyy-mm-dd}/{message_id}.json` (the publish
+ * day, so every redelivery of one message lands on the same record). A delivery without a message id is kept
+ * under a name derived from its content.
  */
 import type { BlobStore } from '../../shared/blob-store';
 import type { PermanentError } from '../../shared/errors';
 import { quarantinePath } from '../../shared/paths';
+import { type QuarantineError, quarantineError, writeQuarantineRecord } from '../../shared/quarantine';
+import { sha256Hex } from '../../shared/visuals';
 import type { PubSubMessage } from './pubsub-message';
 
-export interface QuarantineRecord {
-  error: { code: string; message: string; details: Record<string, unknown> | null };
+export interface StoreQuarantineRecord {
+  error: QuarantineError;
   message: PubSubMessage;
+  /** The id the request resolved to, when it was valid enough to resolve one. */
+  artifact_id: string | null;
   quarantined_at: string;
   function: 'storeArtifact';
 }
@@ -20,18 +25,17 @@ export async function quarantine(
   message: PubSubMessage,
   error: PermanentError,
   now: Date,
+  artifactId: string | null = null,
 ): Promise<string> {
   const published = message.publishTime ? new Date(message.publishTime) : now;
-  const name = quarantinePath(message.messageId, Number.isNaN(published.getTime()) ? now : published);
-  const record: QuarantineRecord = {
-    error: { code: error.code, message: error.message, details: error.details ?? null },
+  const id = message.messageId ?? `no-message-id-${sha256Hex(JSON.stringify(message)).slice(0, 16)}`;
+  const name = quarantinePath(id, Number.isNaN(published.getTime()) ? now : published);
+  const record: StoreQuarantineRecord = {
+    error: quarantineError(error),
     message,
+    artifact_id: artifactId,
     quarantined_at: now.toISOString(),
     function: 'storeArtifact',
   };
-  await blobs.putIfAbsent(name, Buffer.from(JSON.stringify(record, null, 2)), {
-    contentType: 'application/json',
-    metadata: { error_code: error.code, message_id: message.messageId },
-  });
-  return name;
+  return writeQuarantineRecord(blobs, name, record, message);
 }

@@ -1,12 +1,13 @@
 /**
- * The store pipeline for one validated request (DESIGN 2, 3, 6): policy, ownership, payload, visuals, and
- * the manifest last, create-only, as the commit point. Idempotent: a redelivery of the same content writes
- * nothing new; different content under an existing id is ID_CONFLICT and the original stays untouched.
+ * The store pipeline for one validated request (docs/design.md): the document validated whatever the policy
+ * decides, the policy, the id claimed, visuals, and the manifest last, create-only, as the commit point.
+ * Idempotent: a redelivery of the same content writes nothing new; different content under an existing id is
+ * ID_CONFLICT and the original stays untouched. No attempt deletes what it wrote.
  */
 import type { BlobStore } from '../../shared/blob-store';
 import { mapLimit } from '../../shared/concurrency';
-import { isPermanent, PermanentError } from '../../shared/errors';
-import { resolveArtifactId } from '../../shared/ids';
+import { PermanentError, TransientError } from '../../shared/errors';
+import { parseExactJson } from '../../shared/json-text';
 import type { Logger } from '../../shared/log';
 import { encodeManifestMetadata } from '../../shared/manifest-metadata';
 import {
@@ -18,7 +19,7 @@ import {
 import type { MetadataStore } from '../../shared/metadata-store';
 import { type ArtifactKey, manifestPath, stagingPath } from '../../shared/paths';
 import { parseArtifact, type StoreRequest } from '../../shared/store-request';
-import { type ExtractedVisual, extractVisuals, type JsonObject, sha256Hex } from '../../shared/visuals';
+import { type ExtractedVisual, extractVisuals, sha256Hex } from '../../shared/visuals';
 
 export interface StoreLimits {
   maxArtifactBytes: number;
@@ -46,10 +47,13 @@ export type StoreResult =
 
 /** Visual uploads in flight at once. */
 const VISUAL_CONCURRENCY = 4;
+/** Bounded retries of a visual that was deleted between our create attempt and our touch of it. */
+const REUSE_RETRIES = 3;
 
+/** Stores `request` as artifact `artifactId` (resolved from the request and its message by the caller). */
 export async function storeArtifact(
   request: StoreRequest,
-  messageId: string,
+  artifactId: string,
   deps: StoreDeps,
   log: Logger,
 ): Promise<StoreResult> {
@@ -57,29 +61,12 @@ export async function storeArtifact(
   const key: ArtifactKey = {
     artifact_type: request.artifact_type,
     tenant_id: request.tenant_id,
-    artifact_id: resolveArtifactId(request, messageId),
+    artifact_id: artifactId,
   };
   const manifestName = manifestPath(key);
   const staged = request.artifact_ref ? stagingPath(request.tenant_id, request.artifact_ref.name) : null;
-
   const { decision, override_ignored } = evaluatePolicy(deps.policy, request);
   if (override_ignored) log.notice('materialization override ignored', { reason: override_ignored });
-  if (decision.mode === 'ephemeral') {
-    if (staged) await blobs.delete(staged);
-    return { status: 'ephemeral', artifact_id: key.artifact_id, decision };
-  }
-
-  const claim = await deps.metadata.claim(key.artifact_id, key.tenant_id);
-  if (claim === 'foreign') {
-    throw new PermanentError('TENANT_CONFLICT', `artifact id ${key.artifact_id} belongs to another tenant`);
-  }
-  if (claim === 'deleted') {
-    throw new PermanentError(
-      'ARTIFACT_DELETED',
-      `artifact ${key.artifact_id} was deleted; deleted ids are not reused`,
-    );
-  }
-
   const done = (status: 'stored' | 'already_stored', visuals: number): StoreResult => ({
     status,
     artifact_id: key.artifact_id,
@@ -88,58 +75,78 @@ export async function storeArtifact(
     visuals,
   });
 
+  // Every request is validated completely, whatever the policy decides: a producer's bug shows up at once.
   const document = await loadDocument(request, staged, deps);
   if (document === null) {
-    // The staged payload is gone: a redelivery after a completed store, or a real loss.
-    const existing = await blobs.head(manifestName);
-    if (existing) return done('already_stored', 0);
+    // The staged payload is gone: a redelivery after this message was handled (stored, or ephemeral and its
+    // payload dropped), or a payload that never arrived.
+    if (decision.mode === 'ephemeral') return { status: 'ephemeral', artifact_id: key.artifact_id, decision };
+    if (await blobs.head(manifestName)) return done('already_stored', 0);
     throw new PermanentError('STAGED_OBJECT_MISSING', `staged payload ${staged} does not exist`);
   }
-
   const artifact = parseArtifact(key.artifact_type, document);
   const { manifest, visuals } = extractVisuals(artifact, key, deps.limits);
+
+  if (decision.mode === 'ephemeral') {
+    if (staged) await blobs.delete(staged);
+    return { status: 'ephemeral', artifact_id: key.artifact_id, decision };
+  }
+
+  // The id is claimed (reserved for this tenant and type) before anything is written, so two requests racing
+  // for one id under two tenants or two types cannot both be acknowledged.
+  const claim = await deps.metadata.claim(key.artifact_id, key.tenant_id, key.artifact_type);
+  if (claim === 'foreign') {
+    throw new PermanentError('TENANT_CONFLICT', `artifact id ${key.artifact_id} belongs to another tenant`);
+  }
+  if (claim === 'conflict') {
+    throw new PermanentError(
+      'ID_CONFLICT',
+      `artifact id ${key.artifact_id} is already used by an artifact of another type; the original is kept`,
+    );
+  }
+  if (claim === 'deleted') {
+    throw new PermanentError(
+      'ARTIFACT_DELETED',
+      `artifact ${key.artifact_id} was deleted; deleted ids are not reused`,
+    );
+  }
+
   const bytes = Buffer.from(JSON.stringify(manifest));
   const sha256 = sha256Hex(bytes);
   const expiresAt = expiryOf(decision, deps.now());
 
-  const existing = await blobs.head(manifestName);
-  if (existing) {
-    if (existing.metadata.sha256 !== sha256) throw idConflict(key);
-    if (staged) await blobs.delete(staged);
-    return done('already_stored', visuals.length);
-  }
+  // Visuals first, then the manifest (the commit point), all create-only. Nothing written here is ever
+  // deleted by this attempt, whatever happens next: a visual may already be referenced by a manifest that
+  // another attempt committed. Leftovers of a failed or losing attempt are reconcile's (docs/design.md).
+  await mapLimit(visuals, VISUAL_CONCURRENCY, (visual) =>
+    putVisual(blobs, key, visual, expiresAt, deps.now()),
+  );
+  const result = await blobs.putIfAbsent(manifestName, bytes, {
+    contentType: 'application/json',
+    customTime: expiresAt ?? undefined,
+    metadata: encodeManifestMetadata({
+      ...key,
+      sha256,
+      ...rowFieldsOf(request.metadata),
+      materialization: decision,
+      expires_at: expiresAt?.toISOString() ?? null,
+    }),
+  });
+  if (!result.created && result.existing.metadata.sha256 !== sha256) throw idConflict(key);
+  if (staged) await blobs.delete(staged);
+  return done(result.created ? 'stored' : 'already_stored', visuals.length);
+}
 
-  const created: string[] = [];
-  try {
-    await mapLimit(visuals, VISUAL_CONCURRENCY, async (visual) => {
-      if (await putVisual(blobs, key, visual, expiresAt)) created.push(visual.storage_path);
-    });
-    const meta = request.metadata ?? {};
-    const { user_id, ui_name, execution_id, session_id, ...extra } = meta;
-    const result = await blobs.putIfAbsent(manifestName, bytes, {
-      contentType: 'application/json',
-      customTime: expiresAt ?? undefined,
-      metadata: encodeManifestMetadata({
-        ...key,
-        sha256,
-        user_id: user_id ?? null,
-        ui_name: ui_name ?? null,
-        execution_id: execution_id ?? null,
-        session_id: session_id ?? null,
-        extra: extra as Record<string, string | number | boolean | null>,
-        materialization: decision,
-        expires_at: expiresAt?.toISOString() ?? null,
-      }),
-    });
-    if (!result.created && result.existing.metadata.sha256 !== sha256) throw idConflict(key);
-    if (staged) await blobs.delete(staged);
-    return done(result.created ? 'stored' : 'already_stored', visuals.length);
-  } catch (err) {
-    // A permanent failure must not leave this attempt's visuals behind; a transient one keeps them for the
-    // retry, which finds them identical.
-    if (isPermanent(err)) await Promise.all(created.map((name) => blobs.delete(name)));
-    throw err;
-  }
+/** The request metadata as the manifest's custom metadata carries it to the row. */
+function rowFieldsOf(meta: StoreRequest['metadata']) {
+  const { user_id, ui_name, execution_id, session_id, ...extra } = meta ?? {};
+  return {
+    user_id: user_id ?? null,
+    ui_name: ui_name ?? null,
+    execution_id: execution_id ?? null,
+    session_id: session_id ?? null,
+    extra: extra as Record<string, string | number | boolean | null>,
+  };
 }
 
 function idConflict(key: ArtifactKey): PermanentError {
@@ -149,26 +156,39 @@ function idConflict(key: ArtifactKey): PermanentError {
   );
 }
 
-/** Writes one visual create-only; true when this call created it. Same name, other bytes: ID_CONFLICT. */
+/**
+ * Writes one visual create-only. When it exists already with the same bytes (a redelivery, or a racing
+ * attempt), it is reused: touched first, so that a reconcile that judged it unreferenced before this
+ * attempt's manifest exists cannot delete it afterwards (its delete is conditional on the metageneration).
+ * Same name with other bytes: ID_CONFLICT.
+ */
 async function putVisual(
   blobs: BlobStore,
   key: ArtifactKey,
   visual: ExtractedVisual,
   expiresAt: Date | null,
-) {
-  const result = await blobs.putIfAbsent(visual.storage_path, visual.bytes, {
-    contentType: visual.content_type,
-    customTime: expiresAt ?? undefined,
-    metadata: {
-      artifact_id: key.artifact_id,
-      artifact_type: key.artifact_type,
-      tenant_id: key.tenant_id,
-      visual: visual.name,
-      sha256: visual.sha256,
-    },
-  });
-  if (!result.created && result.existing.metadata.sha256 !== visual.sha256) throw idConflict(key);
-  return result.created;
+  now: Date,
+): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    const result = await blobs.putIfAbsent(visual.storage_path, visual.bytes, {
+      contentType: visual.content_type,
+      customTime: expiresAt ?? undefined,
+      metadata: {
+        artifact_id: key.artifact_id,
+        artifact_type: key.artifact_type,
+        tenant_id: key.tenant_id,
+        visual: visual.name,
+        sha256: visual.sha256,
+      },
+    });
+    if (result.created) return;
+    if (result.existing.metadata.sha256 !== visual.sha256) throw idConflict(key);
+    if (await blobs.touch(visual.storage_path, { reused_at: now.toISOString() })) return;
+    // Deleted between the create attempt and the touch: create it again.
+    if (attempt >= REUSE_RETRIES) {
+      throw new TransientError(`visual ${visual.storage_path} keeps disappearing; will retry`);
+    }
+  }
 }
 
 /** The artifact document: inline, or the staged payload (null when the staged object does not exist). */
@@ -192,12 +212,5 @@ async function loadDocument(
   }
   const object = await deps.blobs.get(staged);
   if (!object) return null;
-  try {
-    return JSON.parse(object.bytes.toString('utf8')) as JsonObject;
-  } catch (err) {
-    throw new PermanentError(
-      'INVALID_JSON',
-      `staged payload ${staged} is not JSON: ${(err as Error).message}`,
-    );
-  }
+  return parseExactJson(object.bytes.toString('utf8'), `staged payload ${staged}`);
 }

@@ -1,25 +1,32 @@
 /**
  * The syncArtifactMetadata CloudEvent handler: keeps `project_files` in step with the manifests in the
  * bucket. Manifests only; visuals, staging/ and quarantine/ are ignored. Every rule that makes duplicates and
- * reordering converge (newer generation wins, never undelete, tombstones, tenant takeover refused) lives in
- * the SQL functions; this handler only feeds them and cleans up what they refuse.
+ * reordering converge (newer generation wins, never undelete, tombstones, takeover refused) lives in the SQL
+ * functions; this handler feeds them, and never blocks the events behind one it cannot handle:
+ * - success, or an event with nothing (left) to do: 2xx;
+ * - an event that can never succeed (a manifest the database refuses for good, one the store did not write):
+ *   quarantined under `quarantine/sync/{day}/{event id}.json` with its error code, logged, and 2xx;
+ * - anything else (storage or database unavailable): rethrown, so Eventarc redelivers it.
  */
 import type { CloudEvent } from '@google-cloud/functions-framework';
-import { deleteArtifactObjects, deleteVisualObjects } from '../../shared/artifact-objects';
+import { deleteVisualObjects } from '../../shared/artifact-objects';
 import type { BlobStore } from '../../shared/blob-store';
+import { isPermanent } from '../../shared/errors';
 import type { Logger } from '../../shared/log';
-import { decodeManifestMetadata } from '../../shared/manifest-metadata';
 import type { MetadataStore } from '../../shared/metadata-store';
-import { type ArtifactKey, parseManifestPath } from '../../shared/paths';
-import { rowFromManifest } from './row-from-manifest';
+import { type ArtifactKey, parseManifestPath, syncQuarantinePath } from '../../shared/paths';
+import { quarantineError, writeQuarantineRecord } from '../../shared/quarantine';
+import { recordManifest } from '../../shared/record-manifest';
 import { type StorageEvent, storageEventFrom } from './storage-event';
 
 export interface SyncDeps {
   blobs: BlobStore;
   metadata: MetadataStore;
+  now?: () => Date;
 }
 
 export function createSyncHandler(deps: SyncDeps, log: Logger) {
+  const now = deps.now ?? (() => new Date());
   return async function syncArtifactMetadataHandler(cloudEvent: CloudEvent<unknown>): Promise<void> {
     const event = storageEventFrom(cloudEvent);
     const key = parseManifestPath(event.name);
@@ -29,50 +36,52 @@ export function createSyncHandler(deps: SyncDeps, log: Logger) {
       event_type: event.kind,
       object: event.name,
       generation: event.generation,
+      artifact_id: key.artifact_id,
+      tenant_id: key.tenant_id,
     };
     if (event.bucket !== deps.blobs.bucket) {
       log.warn('event for another bucket ignored', { ...context, bucket: event.bucket });
       return;
     }
-    const outcome =
-      event.kind === 'finalized'
-        ? await onFinalized(deps, event, key, log)
-        : await onDeleted(deps, event, key);
-    log.info('metadata synced', {
-      ...context,
-      artifact_id: key.artifact_id,
-      tenant_id: key.tenant_id,
-      outcome,
-    });
+    try {
+      const outcome =
+        event.kind === 'finalized'
+          ? await recordManifest(deps, event.name, key, event.generation)
+          : await onDeleted(deps, event, key);
+      log.info('metadata synced', { ...context, outcome });
+    } catch (err) {
+      if (!isPermanent(err)) {
+        log.error('sync failed; the event will be redelivered', { ...context, error: err });
+        throw err;
+      }
+      const at = now();
+      const path = await writeQuarantineRecord(
+        deps.blobs,
+        syncQuarantinePath(event.id, at),
+        {
+          error: quarantineError(err),
+          event,
+          quarantined_at: at.toISOString(),
+          function: 'syncArtifactMetadata',
+        },
+        event,
+      );
+      log.warn('storage event rejected', {
+        ...context,
+        event: 'sync.rejected',
+        error_code: err.code,
+        error: err.message,
+        quarantine_path: path,
+      });
+    }
   };
 }
 
-async function onFinalized(
-  deps: SyncDeps,
-  event: StorageEvent,
-  key: ArtifactKey,
-  log: Logger,
-): Promise<string> {
-  const object = await deps.blobs.get(event.name);
-  // Gone already: its deleted event decides. A newer generation: its own finalize decides.
-  if (!object) return 'object_gone';
-  if (object.info.generation !== event.generation) return 'superseded';
-  const meta = decodeManifestMetadata(object.info.metadata, key);
-  if (!meta) {
-    log.error('manifest without the store metadata; left untouched', { object: event.name });
-    return 'foreign_object';
-  }
-  const outcome = await deps.metadata.record(rowFromManifest(object.info, object.bytes, meta));
-  if (outcome === 'tenant_conflict' || outcome === 'deleted') {
-    // The row refuses this manifest for good (another tenant owns the id, or the id was deleted): remove it
-    // and its visuals so nothing unreachable is left in the bucket.
-    await deleteArtifactObjects(deps.blobs, key, { manifestGeneration: object.info.generation });
-    return `${outcome}:removed`;
-  }
-  return outcome;
-}
-
 async function onDeleted(deps: SyncDeps, event: StorageEvent, key: ArtifactKey): Promise<string> {
+  // A deleted event says a generation is gone, not that the object is: if it still exists (a late or
+  // duplicate event, or an older generation), the live object's own finalize decides.
+  const live = await deps.blobs.head(event.name);
+  if (live) return 'object_present';
   const outcome = await deps.metadata.markDeleted({
     uuid: key.artifact_id,
     tenant_id: key.tenant_id,
@@ -80,10 +89,8 @@ async function onDeleted(deps: SyncDeps, event: StorageEvent, key: ArtifactKey):
     artifact_type: key.artifact_type,
     file_path: event.name,
   });
-  if (outcome !== 'stale' && !(await deps.blobs.head(event.name))) {
-    // The manifest is gone: so must its visuals be (an interrupted API delete, a lifecycle or manual delete).
-    const removed = await deleteVisualObjects(deps.blobs, key);
-    if (removed > 0) return `${outcome}:visuals_removed=${removed}`;
-  }
-  return outcome;
+  if (outcome === 'stale') return outcome;
+  // The manifest is gone: so must its visuals be (an interrupted API delete, a lifecycle or manual delete).
+  const removed = await deleteVisualObjects(deps.blobs, key);
+  return removed > 0 ? `${outcome}:visuals_removed=${removed}` : outcome;
 }

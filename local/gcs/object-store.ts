@@ -35,6 +35,16 @@ export interface NewObjectFields {
   contentLanguage?: string;
 }
 
+/** Fields a metadata update (PATCH) may change; `metadata: null` removes every custom key. */
+export interface ObjectPatch {
+  metadata?: Record<string, string | null> | null;
+  contentType?: string;
+  customTime?: string;
+  cacheControl?: string;
+  contentDisposition?: string;
+  contentLanguage?: string;
+}
+
 export interface ListOptions {
   prefix: string;
   delimiter?: string;
@@ -182,6 +192,43 @@ export class ObjectStore {
       this.index.set(name, created);
       if (replaced) await unlink(join(this.dir, replaced.dataFile)).catch(() => {});
       return { created, replaced };
+    });
+  }
+
+  /**
+   * A metadata update (PATCH) of the live object (only generation `generation`, when given): custom metadata
+   * keys are merged (a null value removes the key), other given fields replaced; the metageneration goes up
+   * by one and `updated` moves on. The bytes and the generation stay.
+   */
+  patch(
+    name: string,
+    generation: string | undefined,
+    fields: ObjectPatch,
+    preconditions: Preconditions,
+  ): Promise<StoredObject> {
+    return this.withLock(name, async () => {
+      const current = this.get(name, generation);
+      if (!current) throw noSuchObject(this.bucket, name, generation);
+      checkWritePreconditions(current, preconditions);
+      const { metadata: metadataPatch, ...rest } = fields;
+      const patched: StoredObject = {
+        ...current,
+        ...definedOnly(rest),
+        metageneration: String(Number(current.metageneration) + 1),
+        updated: new Date().toISOString(),
+      };
+      if (metadataPatch !== undefined) {
+        const metadata: Record<string, string> = { ...current.metadata };
+        for (const [key, value] of Object.entries(metadataPatch ?? {})) {
+          if (value === null) delete metadata[key];
+          else metadata[key] = value;
+        }
+        if (metadataPatch === null || Object.keys(metadata).length === 0) delete patched.metadata;
+        else patched.metadata = metadata;
+      }
+      await this.writeAtomically(`${nameKey(name)}.json`, JSON.stringify(patched)); // commit point
+      this.index.set(name, patched);
+      return patched;
     });
   }
 

@@ -7,7 +7,7 @@ import { pipeline } from 'node:stream';
 import { GcsHttpError, invalid, invalidArgument, noSuchBucket, noSuchObject } from './errors';
 import { DELETED, type EventDispatcher, FINALIZED, newEventId } from './events';
 import { readBody, sendError, sendJson, sendNoContent } from './http-util';
-import type { ObjectStore } from './object-store';
+import type { ObjectPatch, ObjectStore } from './object-store';
 import { checkReadPreconditions, int64Param, readPreconditions } from './preconditions';
 import { objectEtag, type StoredObject, toResource } from './resource';
 import { parseUpload } from './upload';
@@ -69,6 +69,7 @@ async function route(ctx: RouteContext, req: IncomingMessage, res: ServerRespons
         return getObject(ctx, name, query, res);
       }
       if (method === 'DELETE') return deleteObject(ctx, name, query, res);
+      if (method === 'PATCH') return patchObject(ctx, name, query, req, res);
       throw methodNotAllowed();
     }
   }
@@ -219,6 +220,54 @@ async function deleteObject(
   const deleted = await ctx.store.remove(name, int64Param(query, 'generation'), readPreconditions(query));
   sendNoContent(res);
   publish(ctx, DELETED, deleted, new Date().toISOString());
+}
+
+/** Object metadata update: JSON body with the fields to change (custom metadata merged, null removes). */
+async function patchObject(
+  ctx: RouteContext,
+  name: string,
+  query: URLSearchParams,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
+  const body = await readBody(req);
+  let parsed: unknown;
+  try {
+    parsed = body.length ? JSON.parse(body.toString('utf8')) : {};
+  } catch {
+    throw invalid('The request body is not valid JSON.');
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw invalid('The request body must be a JSON object.');
+  }
+  const fields = parsed as Record<string, unknown>;
+  const patch: ObjectPatch = {};
+  if ('metadata' in fields) {
+    const metadata = fields.metadata;
+    if (metadata !== null && (typeof metadata !== 'object' || Array.isArray(metadata))) {
+      throw invalid('metadata must be an object of strings.');
+    }
+    patch.metadata = metadata === null ? null : {};
+    for (const [key, value] of Object.entries((metadata ?? {}) as Record<string, unknown>)) {
+      patch.metadata![key] = value === null ? null : String(value);
+    }
+  }
+  for (const key of [
+    'contentType',
+    'customTime',
+    'cacheControl',
+    'contentDisposition',
+    'contentLanguage',
+  ] as const) {
+    if (typeof fields[key] === 'string') patch[key] = fields[key] as string;
+  }
+  const patched = await ctx.store.patch(
+    name,
+    int64Param(query, 'generation'),
+    patch,
+    readPreconditions(query),
+  );
+  sendJson(res, 200, toResource(patched, ctx.bucket, ctx.baseUrl));
 }
 
 const UNSUPPORTED_LIST_PARAMS = ['startOffset', 'endOffset', 'matchGlob', 'includeFoldersAsPrefixes'];

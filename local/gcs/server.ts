@@ -11,7 +11,9 @@
  * - No authentication or authorization: the Authorization header is ignored; `userProject` is ignored.
  * - Uploads: `uploadType=multipart` (and `media`) only, held in memory and capped at 256 MiB. Resumable
  *   uploads get a 400 explaining that the client must use `resumable: false`. No gzip transcoding, no
- *   compose, copy, rewrite or patch/update of metadata (metageneration is always 1).
+ *   compose, copy or rewrite. Metadata updates: PATCH only (custom metadata merged, a null value removes a
+ *   key; contentType, customTime, cacheControl, contentDisposition, contentLanguage replaced), no PUT update,
+ *   no `metadataUpdated` event.
  * - No object versioning: only the live generation exists; an overwritten or deleted generation is gone
  *   (a `generation` other than the live one is 404). `versions=true`, `startOffset`, `endOffset`,
  *   `matchGlob` and `includeFoldersAsPrefixes` in listings are rejected with a 400; `projection` and

@@ -319,7 +319,7 @@ describe('DELETE /api/artifacts/{id}', () => {
     await problem(await h.call(`/api/artifacts/${doomed.id}`, { token }), 404);
     await problem(await h.call(`/api/artifacts/${doomed.id}/visuals/workflow_visual`, { token }), 404);
     await h.t.stack.eventsIdle();
-    expect(await h.t.metadata.claim(doomed.id, tenant)).toBe('deleted');
+    expect(await h.t.metadata.rowStates([doomed.id])).toMatchObject([{ deleted: true }]);
     expect(await h.t.objects(prefix)).toEqual([]);
   });
 

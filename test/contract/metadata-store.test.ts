@@ -192,7 +192,7 @@ describe('get', () => {
     const expired = row(t, { expires_at: '2001-01-01T00:00:00Z' });
     await store.record(expired);
     expect(await store.get(expired.uuid, t)).toBeNull();
-    expect(await store.claim(expired.uuid, t)).toBe('own');
+    expect(await store.claim(expired.uuid, t, expired.artifact_type)).toBe('own');
   });
 });
 
@@ -291,22 +291,47 @@ describe('markDeleted', () => {
     ).toBe('tombstoned');
     expect(await store.record(r)).toBe('deleted');
     expect(await store.get(r.uuid, t)).toBeNull();
-    expect(await store.claim(r.uuid, t)).toBe('deleted');
-    expect(await store.claim(r.uuid, tenant())).toBe('foreign');
+    expect(await store.claim(r.uuid, t, r.artifact_type)).toBe('deleted');
+    expect(await store.claim(r.uuid, tenant(), r.artifact_type)).toBe('foreign');
   });
 });
 
 describe('claim', () => {
-  it('free, own, deleted, foreign', async () => {
+  it('free (and reserved), own, conflict, deleted, foreign', async () => {
     const t = tenant();
     const r = row(t);
-    expect(await store.claim(r.uuid, t)).toBe('free');
+    expect(await store.claim(r.uuid, t, r.artifact_type)).toBe('free');
+    expect(await store.claim(r.uuid, tenant(), r.artifact_type)).toBe('foreign');
     await store.record(r);
-    expect(await store.claim(r.uuid, t)).toBe('own');
-    expect(await store.claim(r.uuid, tenant())).toBe('foreign');
+    expect(await store.claim(r.uuid, t, r.artifact_type)).toBe('own');
+    expect(await store.claim(r.uuid, t, 'another_type')).toBe('conflict');
+    expect(await store.claim(r.uuid, tenant(), r.artifact_type)).toBe('foreign');
     await store.markDeleted({ uuid: r.uuid, tenant_id: t, generation: null });
-    expect(await store.claim(r.uuid, t)).toBe('deleted');
-    expect(await store.claim(r.uuid, tenant())).toBe('foreign');
+    expect(await store.claim(r.uuid, t, r.artifact_type)).toBe('deleted');
+    expect(await store.claim(r.uuid, tenant(), r.artifact_type)).toBe('foreign');
+  });
+});
+
+describe('reconcile reads', () => {
+  it('rowStates: the rows of the ids, live or deleted; liveRows: live rows in uuid order, filtered', async () => {
+    const t = tenant();
+    const a = row(t);
+    const b = row(t);
+    await store.record(a);
+    await store.record(b);
+    await store.markDeleted({ uuid: b.uuid, tenant_id: t, generation: null });
+    const states = await store.rowStates([a.uuid, b.uuid, randomUUID()]);
+    expect(states).toHaveLength(2);
+    expect(states.find((s) => s.uuid === a.uuid)).toMatchObject({
+      tenant_id: t,
+      file_path: a.file_path,
+      generation: a.generation,
+      deleted: false,
+    });
+    expect(states.find((s) => s.uuid === b.uuid)).toMatchObject({ deleted: true });
+    const live = await store.liveRows({ tenant_id: t }, 10);
+    expect(live.map((l) => l.uuid)).toEqual([a.uuid]);
+    expect(await store.liveRows({ tenant_id: t }, 10, a.uuid)).toEqual([]);
   });
 });
 
@@ -321,7 +346,7 @@ describe('failures', () => {
     await down.close();
     const s = new SupabaseMetadataStore({ url, serviceRoleKey: serviceKey });
     const started = Date.now();
-    const err = await s.claim(randomUUID(), tenant()).catch((e: unknown) => e);
+    const err = await s.claim(randomUUID(), tenant(), 'workflow').catch((e: unknown) => e);
     expect(err).toBeInstanceOf(TransientError);
     expect((err as Error).message).toMatch(/unavailable.*no response/);
     expect(Date.now() - started).toBeLessThan(2_000);
@@ -491,7 +516,7 @@ describe('the supabase-js wire', () => {
       ];
       for (const [status, body, type, message] of expectations) {
         answers.push([status, body]);
-        const err = await s.claim(randomUUID(), 't').catch((e: unknown) => e);
+        const err = await s.claim(randomUUID(), 't', 'workflow').catch((e: unknown) => e);
         expect(err, `${status} ${body}`).toBeInstanceOf(type);
         expect((err as Error).message).toMatch(message);
         if (type === PermanentError) expect((err as PermanentError).code).toBe('INVALID_ROW');
@@ -511,7 +536,7 @@ describe('the supabase-js wire', () => {
       const s = new SupabaseMetadataStore({ url: api.url, serviceRoleKey: serviceKey });
       const calls = [
         () => s.record(row(tenant())),
-        () => s.claim(randomUUID(), 't'),
+        () => s.claim(randomUUID(), 't', 'workflow'),
         () => s.list('t', {}, 10),
         () => s.get(randomUUID(), 't'),
       ];
@@ -532,7 +557,7 @@ describe('the supabase-js wire', () => {
     try {
       const s = new SupabaseMetadataStore({ url: api.url, serviceRoleKey: serviceKey, timeoutMs: 200 });
       const started = Date.now();
-      const err = await s.claim(randomUUID(), 't').catch((e: unknown) => e);
+      const err = await s.claim(randomUUID(), 't', 'workflow').catch((e: unknown) => e);
       expect(err).toBeInstanceOf(TransientError);
       expect((err as Error).message).toMatch(/no response.*TimeoutError/);
       expect(Date.now() - started).toBeLessThan(2_000);

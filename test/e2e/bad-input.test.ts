@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { QuarantineRecord } from '../../functions/storeArtifact/quarantine';
+import type { StoreQuarantineRecord } from '../../functions/storeArtifact/quarantine';
 import { startTestStack, type TestStack, waitFor } from '../support/stack';
 
 const PNG =
@@ -95,7 +95,7 @@ describe.each(CASES)('%s: %s', (code, _what, body) => {
     const path = lines[0]!.quarantine_path as string;
     expect(path).toMatch(/^quarantine\/\d{4}-\d{2}-\d{2}\/.+\.json$/);
     const object = await t.blobs.get(path);
-    const record = JSON.parse(object!.bytes.toString('utf8')) as QuarantineRecord;
+    const record = JSON.parse(object!.bytes.toString('utf8')) as StoreQuarantineRecord;
     expect(record.error.code).toBe(code);
     expect(record.message.messageId).toBe(messageId);
     // The original bytes are kept, so the message can be replayed as it was.

@@ -127,7 +127,7 @@ describe('reordering', () => {
     expect(await t.relay.deliver(deleted)).toBeLessThan(300);
     expect(await t.relay.deliver(finalize)).toBeLessThan(300);
     expect(await t.relay.deliver(deleted)).toBeLessThan(300);
-    expect(await t.metadata.claim(id, tenant)).toBe('deleted');
+    expect(await t.metadata.claim(id, tenant, 'solution')).toBe('deleted');
     expect(await t.metadata.get(id, tenant)).toBeNull();
     // The deleted event also removed the visuals the manifest left behind.
     expect(await t.objects(`artifacts/solution/${tenant}/${id}`)).toEqual([]);
@@ -161,7 +161,7 @@ describe('ownership', () => {
     expect(await t.metadata.get(artifact_id, 'owner-a')).toEqual(before);
   });
 
-  it('a manifest that slipped past the check is removed by the sync function, with its visuals', async () => {
+  it("a manifest written past the store under another tenant's id: the event is quarantined, the owner untouched", async () => {
     const artifact_id = randomUUID();
     await t.publish(sample('workflow', 'race-owner', { artifact_id }));
     const before = await rowOf(artifact_id, 'race-owner');
@@ -193,10 +193,22 @@ describe('ownership', () => {
         expires_at: null,
       }),
     });
-    await waitFor(
-      async () => (await t.objects('artifacts/workflow/race-intruder/')).length === 0,
-      'intruder objects removed',
-    );
+    const record = await waitFor(async () => {
+      const records = await t.objects('quarantine/sync/');
+      for (const r of records) {
+        const body = JSON.parse((await t.blobs.get(r.name))!.bytes.toString('utf8'));
+        if (body.event?.name === manifestPath(key)) return body;
+      }
+      return undefined;
+    }, 'sync quarantine record');
+    expect(record).toMatchObject({
+      error: { code: 'TENANT_CONFLICT' },
+      event: { name: manifestPath(key), bucket: t.stack.options.bucket },
+      function: 'syncArtifactMetadata',
+    });
+    // Nothing is deleted on a guess: the intruder's objects stay where they are, never recorded.
+    expect((await t.objects('artifacts/workflow/race-intruder/')).length).toBe(visuals.length + 1);
     expect(await t.metadata.get(artifact_id, 'race-owner')).toEqual(before);
+    expect(await t.metadata.get(artifact_id, 'race-intruder')).toBeNull();
   });
 });

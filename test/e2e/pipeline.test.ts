@@ -127,11 +127,11 @@ describe.each(KNOWN_ARTIFACT_TYPES)('a %s artifact', (type) => {
     const key = { artifact_type: type, tenant_id: tenant, artifact_id: id };
     expect(await t.objects(`artifacts/${type}/${tenant}/${id}`)).toEqual([]);
     expect(await t.metadata.get(id, tenant)).toBeNull();
-    expect(await t.metadata.claim(id, tenant)).toBe('deleted');
+    expect(await t.metadata.claim(id, tenant, type)).toBe('deleted');
     expect((await t.api(`/api/artifacts/${id}`, { tenant })).status).toBe(404);
     // The sync function's view converges too: the manifest's deleted event keeps the row deleted.
     await t.stack.eventsIdle();
-    expect(await t.metadata.claim(id, tenant)).toBe('deleted');
+    expect(await t.metadata.claim(id, tenant, type)).toBe('deleted');
     expect(await t.blobs.head(manifestPath(key))).toBeNull();
   });
 });
@@ -165,6 +165,6 @@ describe('the shipped default policy', () => {
     );
     expect(line).toMatchObject({ decision: { mode: 'ephemeral', source: 'default' } });
     expect(await t.objects(`artifacts/sop/${tenant}/`)).toEqual([]);
-    expect(await t.metadata.claim(published.artifact_id, tenant)).toBe('free');
+    expect(await t.metadata.rowStates([published.artifact_id])).toEqual([]);
   });
 });

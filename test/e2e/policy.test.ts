@@ -93,7 +93,7 @@ describe('a rule', () => {
       status: 'ephemeral',
       decision: { mode: 'ephemeral', source: 'rule', rule_index: 0, reason: 'this tenant keeps nothing' },
     });
-    expect(await t.metadata.claim(second, 'quiet-tenant')).toBe('free');
+    expect(await t.metadata.rowStates([second])).toEqual([]);
   });
 });
 

@@ -5,6 +5,9 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../local/net';
+import { encodeManifestMetadata } from '../../shared/manifest-metadata';
+import { manifestPath } from '../../shared/paths';
+import { sha256Hex } from '../../shared/visuals';
 import { startTestStack, type TestStack } from '../support/stack';
 
 let t: TestStack;
@@ -35,8 +38,29 @@ describe('with the database unreachable', () => {
   });
 
   it('syncArtifactMetadata answers 5xx to a finalize, so Eventarc redelivers it', async () => {
-    const name = `artifacts/poc/transient/${randomUUID()}.json`;
-    await t.blobs.putIfAbsent(name, Buffer.from('{}'), { contentType: 'application/json', metadata: {} });
+    const key = { artifact_type: 'poc', tenant_id: 'transient', artifact_id: randomUUID() };
+    const name = manifestPath(key);
+    const bytes = Buffer.from('{"poc":{}}');
+    await t.blobs.putIfAbsent(name, bytes, {
+      contentType: 'application/json',
+      metadata: encodeManifestMetadata({
+        ...key,
+        sha256: sha256Hex(bytes),
+        user_id: null,
+        ui_name: null,
+        execution_id: null,
+        session_id: null,
+        extra: {},
+        materialization: {
+          mode: 'persist',
+          source: 'override',
+          rule_index: null,
+          retention_days: null,
+          reason: null,
+        },
+        expires_at: null,
+      }),
+    });
     const info = await t.blobs.head(name);
     const res = await fetch(`${t.stack.urls.sync}/`, {
       method: 'POST',
@@ -45,12 +69,17 @@ describe('with the database unreachable', () => {
         'ce-specversion': '1.0',
         'ce-id': randomUUID(),
         'ce-source': '//storage.googleapis.com/projects/_/buckets/test-artifacts',
-        'ce-type': 'google.cloud.storage.object.v1.deleted',
+        'ce-type': 'google.cloud.storage.object.v1.finalized',
         'ce-subject': `objects/${name}`,
       },
       body: JSON.stringify({ bucket: 'test-artifacts', name, generation: info!.generation }),
     });
     expect(res.status).toBeGreaterThanOrEqual(500);
+    expect(t.logs('syncArtifactMetadata').find((l) => l.object === name)).toMatchObject({
+      severity: 'ERROR',
+      message: 'sync failed; the event will be redelivered',
+    });
+    expect(await t.objects('quarantine/')).toEqual([]);
   });
 
   it('artifactsApi answers 503 problem+json with Retry-After', async () => {

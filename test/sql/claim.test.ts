@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { claim, insertPlainFile, markDeleted, newPool, newTenant, record } from './helpers';
+import { claim, insertPlainFile, markDeleted, newClients, newPool, newTenant, record } from './helpers';
 
 let pool: pg.Pool;
 beforeAll(() => {
@@ -61,7 +61,48 @@ describe('artifact_claim', () => {
     expect(await claim(pool, plain, other)).toBe('foreign');
   });
 
-  it('rejects a NULL tenant or id with 22023', async () => {
+  it('free reserves the id: another tenant is then foreign, another type a conflict, before any row exists', async () => {
+    const owner = newTenant('owner');
+    const uuid = randomUUID();
+    expect(await claim(pool, uuid, owner, 'workflow')).toBe('free');
+    expect(await claim(pool, uuid, owner, 'workflow')).toBe('free');
+    expect(await claim(pool, uuid, newTenant('other'), 'workflow')).toBe('foreign');
+    expect(await claim(pool, uuid, owner, 'sop')).toBe('conflict');
+  });
+
+  it("conflict: this tenant's live row of another type", async () => {
+    const tenant = newTenant();
+    const uuid = randomUUID();
+    await record(pool, { uuid, tenant_id: tenant, generation: 1, artifact_type: 'workflow' });
+    expect(await claim(pool, uuid, tenant, 'sop')).toBe('conflict');
+    expect(await claim(pool, uuid, tenant, 'workflow')).toBe('own');
+  });
+
+  it('concurrent claims of one id from separate connections: exactly one (tenant, type) wins, 40 rounds', async () => {
+    const clients = await newClients(4);
+    try {
+      for (let round = 0; round < 40; round++) {
+        const uuid = randomUUID();
+        const contenders = [
+          [newTenant('a'), 'workflow'],
+          [newTenant('b'), 'workflow'],
+          [newTenant('c'), 'sop'],
+          [newTenant('d'), 'roadmap'],
+        ] as const;
+        const results = await Promise.all(
+          contenders.map(([tenant, type], i) => claim(clients[i]!, uuid, tenant, type)),
+        );
+        expect(results.filter((r) => r === 'free')).toHaveLength(1);
+        expect(results.filter((r) => r === 'foreign')).toHaveLength(3);
+      }
+    } finally {
+      await Promise.all(clients.map((c) => c.end()));
+    }
+  });
+
+  it('rejects a NULL tenant, id or type, or a malformed type, with 22023', async () => {
+    await expect(claim(pool, randomUUID(), newTenant(), null)).rejects.toMatchObject({ code: '22023' });
+    await expect(claim(pool, randomUUID(), newTenant(), 'Bad-Type')).rejects.toMatchObject({ code: '22023' });
     await expect(claim(pool, randomUUID(), null)).rejects.toMatchObject({ code: '22023' });
     await expect(claim(pool, null as unknown as string, newTenant())).rejects.toMatchObject({
       code: '22023',

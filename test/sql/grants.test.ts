@@ -27,9 +27,17 @@ const CALLS: { name: string; sql: (uuid: string, tenant: string) => [string, unk
   {
     name: 'artifact_claim',
     sql: (uuid, tenant) => [
-      'SELECT public.artifact_claim(p_uuid => $1, p_tenant_id => $2) AS result',
+      "SELECT public.artifact_claim(p_uuid => $1, p_tenant_id => $2, p_artifact_type => 'sop') AS result",
       [uuid, tenant],
     ],
+  },
+  {
+    name: 'artifact_row_states',
+    sql: (uuid) => ['SELECT public.artifact_row_states(p_uuids => ARRAY[$1]::uuid[]) AS result', [uuid]],
+  },
+  {
+    name: 'artifact_live_rows',
+    sql: (_uuid, tenant) => ['SELECT public.artifact_live_rows(p_tenant_id => $1) AS result', [tenant]],
   },
   {
     name: 'artifact_mark_deleted',
@@ -81,6 +89,7 @@ describe('grants', () => {
         await expect(db.query('SELECT count(*) FROM schema_migrations')).rejects.toMatchObject({
           code: '42501',
         });
+        await expect(db.query('SELECT count(*) FROM artifact_ids')).rejects.toMatchObject({ code: '42501' });
       });
     });
   }
@@ -99,27 +108,32 @@ describe('grants', () => {
         artifact_get: { uuid, tenant_id: tenant },
         artifact_list: { items: [{ uuid }], next: null },
         artifact_claim: 'own',
+        artifact_row_states: [{ uuid, tenant_id: tenant, artifact_type: 'sop', deleted: false }],
+        artifact_live_rows: [{ uuid, tenant_id: tenant, artifact_type: 'sop' }],
         artifact_mark_deleted: 'deleted',
       });
       await expect(db.query('SELECT count(*) FROM project_files')).rejects.toMatchObject({ code: '42501' });
     });
   });
 
-  it('the helper artifact_stored_generation is not callable by anon, authenticated or service_role', async () => {
+  it('the helpers artifact_stored_generation and artifact_bind_id are not callable by anon, authenticated or service_role', async () => {
     for (const role of ['anon', 'authenticated', 'service_role']) {
       await asRole(role, async (db) => {
         await expect(
           db.query(`SELECT public.artifact_stored_generation('{"generation": "1"}')`),
+        ).rejects.toMatchObject({ code: '42501' });
+        await expect(
+          db.query(`SELECT public.artifact_bind_id(gen_random_uuid(), 't', 'sop')`),
         ).rejects.toMatchObject({ code: '42501' });
       });
     }
   });
 
   it('project_files has row level security on, and the functions are SECURITY DEFINER with a fixed search_path', async () => {
-    const { rows: table } = await pool.query(
-      "SELECT relrowsecurity FROM pg_class WHERE oid = 'public.project_files'::regclass",
+    const { rows: tables } = await pool.query(
+      "SELECT relrowsecurity FROM pg_class WHERE oid IN ('public.project_files'::regclass, 'public.artifact_ids'::regclass)",
     );
-    expect(table[0].relrowsecurity).toBe(true);
+    expect(tables.map((t) => t.relrowsecurity)).toEqual([true, true]);
     const { rows } = await pool.query(
       `SELECT proname, prosecdef, proconfig FROM pg_proc
        WHERE pronamespace = 'public'::regnamespace AND proname = ANY($1) ORDER BY proname`,

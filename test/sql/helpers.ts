@@ -140,11 +140,16 @@ export async function list(db: Db, args: ListArgs): Promise<ListPage> {
   return rows[0].page;
 }
 
-export async function claim(db: Db, uuid: string, tenantId: string | null): Promise<string> {
-  const { rows } = await db.query('SELECT public.artifact_claim(p_uuid => $1, p_tenant_id => $2) AS status', [
-    uuid,
-    tenantId,
-  ]);
+export async function claim(
+  db: Db,
+  uuid: string,
+  tenantId: string | null,
+  artifactType: string | null = 'workflow',
+): Promise<string> {
+  const { rows } = await db.query(
+    'SELECT public.artifact_claim(p_uuid => $1, p_tenant_id => $2, p_artifact_type => $3) AS status',
+    [uuid, tenantId, artifactType],
+  );
   return rows[0].status;
 }
 

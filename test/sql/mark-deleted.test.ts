@@ -142,6 +142,45 @@ describe('artifact_mark_deleted with a generation (a storage deleted event)', ()
     expect(await rowCount(pool, uuid)).toBe(0);
   });
 
+  it('a deleted event for another path under the uuid (a refused manifest of another type) leaves the row live', async () => {
+    const uuid = randomUUID();
+    const tenant = newTenant();
+    expect(await record(pool, { uuid, tenant_id: tenant, generation: 5, artifact_type: 'workflow' })).toBe(
+      'inserted',
+    );
+    expect(
+      await markDeleted(pool, {
+        uuid,
+        tenant_id: tenant,
+        generation: 9,
+        artifact_type: 'sop',
+        file_path: `artifacts/sop/${tenant}/${uuid}.json`,
+      }),
+    ).toBe('not_found');
+    expect((await rawRow(pool, uuid))!.deleted).toBe(false);
+  });
+
+  it('writes no tombstone for an id claimed by another tenant or type', async () => {
+    const uuid = randomUUID();
+    const owner = newTenant('owner');
+    expect(await claim(pool, uuid, owner, 'workflow')).toBe('free');
+    for (const [tenant, type] of [
+      [newTenant('other'), 'workflow'],
+      [owner, 'sop'],
+    ] as const) {
+      expect(
+        await markDeleted(pool, {
+          uuid,
+          tenant_id: tenant,
+          generation: 3,
+          artifact_type: type,
+          file_path: `artifacts/${type}/${tenant}/${uuid}.json`,
+        }),
+      ).toBe('not_found');
+    }
+    expect(await rowCount(pool, uuid)).toBe(0);
+  });
+
   it('needs no artifact_type or file_path when the row exists', async () => {
     const uuid = randomUUID();
     const tenant = newTenant();

@@ -65,6 +65,7 @@ describe('migrate', () => {
       '002_add_artifact_support_to_project_files.sql',
       '003_add_expires_at.sql',
       '004_artifact_functions.sql',
+      '005_artifact_ids.sql',
     ]);
   });
 
@@ -81,7 +82,9 @@ describe('migrate', () => {
     expect(again).toEqual(['up to date']);
     // The schema is there: the functions answer.
     const { rows } = await withClient(url, (client) =>
-      client.query("SELECT public.artifact_claim(p_uuid => gen_random_uuid(), p_tenant_id => 't') AS status"),
+      client.query(
+        "SELECT public.artifact_claim(p_uuid => gen_random_uuid(), p_tenant_id => 't', p_artifact_type => 'sop') AS status",
+      ),
     );
     expect(rows[0].status).toBe('free');
   });
@@ -138,13 +141,11 @@ describe('migrate', () => {
   it('applies only the files added since the last run', async () => {
     const url = await freshDatabase();
     const dir = copyOfMigrations();
-    rmSync(join(dir, '004_artifact_functions.sql'));
-    expect(await migrate(url, { ...quiet, dir })).toEqual(['001', '002', '003']);
-    cpSync(
-      join(DEFAULT_MIGRATIONS_DIR, '004_artifact_functions.sql'),
-      join(dir, '004_artifact_functions.sql'),
-    );
-    expect(await migrate(url, { ...quiet, dir })).toEqual(['004']);
+    const [before, later] = [files.slice(0, 3), files.slice(3)];
+    for (const file of later) rmSync(join(dir, file.file));
+    expect(await migrate(url, { ...quiet, dir })).toEqual(before.map((file) => file.version));
+    for (const file of later) cpSync(join(DEFAULT_MIGRATIONS_DIR, file.file), join(dir, file.file));
+    expect(await migrate(url, { ...quiet, dir })).toEqual(later.map((file) => file.version));
   });
 
   it('refuses to go on when an applied file was changed, naming the file', async () => {
@@ -152,7 +153,7 @@ describe('migrate', () => {
     const dir = copyOfMigrations();
     expect(await migrate(url, { ...quiet, dir })).toEqual(versions);
     appendFileSync(join(dir, '002_add_artifact_support_to_project_files.sql'), '\n-- edited\n');
-    writeFileSync(join(dir, '005_more.sql'), 'CREATE TABLE must_not_exist (id int);\n');
+    writeFileSync(join(dir, '900_more.sql'), 'CREATE TABLE must_not_exist (id int);\n');
     await expect(migrate(url, { ...quiet, dir })).rejects.toThrow(
       /002_add_artifact_support_to_project_files\.sql was changed after it was applied/,
     );
@@ -168,11 +169,11 @@ describe('migrate', () => {
     const url = await freshDatabase();
     const dir = copyOfMigrations();
     writeFileSync(
-      join(dir, '005_broken.sql'),
+      join(dir, '900_broken.sql'),
       'CREATE TABLE half_done (id int);\nSELECT no_such_function();\n',
     );
     await expect(migrate(url, { ...quiet, dir })).rejects.toThrow(
-      /005_broken\.sql failed and was rolled back/,
+      /900_broken\.sql failed and was rolled back/,
     );
     expect((await appliedRows(url)).map((row) => row.version)).toEqual(versions);
     const { rows } = await withClient(url, (client) =>

@@ -165,6 +165,43 @@ describe('artifact_record', () => {
     expect(await rawRow(pool, uuid)).toEqual(before);
   });
 
+  it('refuses the same id under another type, or another path, for a live row (id_conflict), untouched', async () => {
+    const uuid = randomUUID();
+    const tenant = newTenant();
+    expect(await record(pool, { uuid, tenant_id: tenant, generation: 1, artifact_type: 'workflow' })).toBe(
+      'inserted',
+    );
+    const before = await rawRow(pool, uuid);
+    expect(await record(pool, { uuid, tenant_id: tenant, generation: 2, artifact_type: 'sop' })).toBe(
+      'id_conflict',
+    );
+    expect(
+      await record(pool, {
+        uuid,
+        tenant_id: tenant,
+        generation: 3,
+        file_path: `artifacts/elsewhere/${uuid}.json`,
+      }),
+    ).toBe('id_conflict');
+    expect(await rawRow(pool, uuid)).toEqual(before);
+  });
+
+  it('honours a claim made before any row: another tenant or type is refused, the claimant records', async () => {
+    const uuid = randomUUID();
+    const owner = newTenant('owner');
+    expect(await claim(pool, uuid, owner, 'roadmap')).toBe('free');
+    expect(
+      await record(pool, { uuid, tenant_id: newTenant('other'), generation: 1, artifact_type: 'roadmap' }),
+    ).toBe('tenant_conflict');
+    expect(await record(pool, { uuid, tenant_id: owner, generation: 1, artifact_type: 'poc' })).toBe(
+      'id_conflict',
+    );
+    expect(await rowCount(pool, uuid)).toBe(0);
+    expect(await record(pool, { uuid, tenant_id: owner, generation: 1, artifact_type: 'roadmap' })).toBe(
+      'inserted',
+    );
+  });
+
   it('never undeletes: a deleted row stays deleted and untouched, whatever the generation', async () => {
     const uuid = randomUUID();
     const tenant = newTenant();

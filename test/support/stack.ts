@@ -30,10 +30,13 @@ export interface TestStack {
   via: 'pubsub' | 'push';
   transport: PublishTransport;
   publish(request: StoreRequestInput, options?: { inlineLimitBytes?: number }): Promise<PublishResult>;
-  /** POSTs a raw Pub/Sub push delivery of `body` (any JSON, or a string sent as is) to storeArtifact. */
+  /**
+   * POSTs a raw Pub/Sub push delivery of `body` (any JSON, or a string sent as is) to storeArtifact. A
+   * redelivery (the same messageId again) repeats the first delivery's publishTime, as Pub/Sub does.
+   */
   push(
     body: unknown,
-    options?: { messageId?: string; attributes?: Record<string, string> },
+    options?: { messageId?: string; attributes?: Record<string, string>; publishTime?: string },
   ): Promise<{ status: number; messageId: string }>;
   token(tenant: string, claims?: Record<string, unknown>): Promise<string>;
   api(
@@ -84,6 +87,7 @@ export async function startTestStack(
   const transport: PublishTransport = emulatorHost
     ? new PubSubTransport({ projectId, topic, emulatorHost })
     : new PushTransport({ url: stack.urls.store, projectId, topic });
+  const publishTimes = new Map<string, string>();
 
   const token = (tenant: string, claims: Record<string, unknown> = {}) =>
     mintJwt(
@@ -104,6 +108,8 @@ export async function startTestStack(
     publish: (request, o = {}) => publishArtifact(request, { transport, blobs, ...o }),
     async push(body, o = {}) {
       const messageId = o.messageId ?? String(Date.now()) + String(Math.floor(Math.random() * 1e6));
+      const publishTime = o.publishTime ?? publishTimes.get(messageId) ?? new Date().toISOString();
+      publishTimes.set(messageId, publishTime);
       const text = typeof body === 'string' ? body : JSON.stringify(body);
       const res = await fetch(`${stack.urls.store}/projects/${projectId}/topics/${topic}`, {
         method: 'POST',
@@ -113,7 +119,7 @@ export async function startTestStack(
             data: Buffer.from(text).toString('base64'),
             attributes: o.attributes ?? {},
             messageId,
-            publishTime: new Date().toISOString(),
+            publishTime,
           },
           subscription: `projects/${projectId}/subscriptions/e2e`,
         }),

@@ -123,6 +123,19 @@ describe('mapLimit', () => {
     expect(started).toEqual([0, 1, 2, 3]);
   });
 
+  it('rejects only after every call it started has settled (no call outlives the rejection)', async () => {
+    const settled = new Set<number>();
+    const promise = mapLimit([0, 1, 2, 3], 4, async (i) => {
+      await sleep(i === 0 ? 1 : 40);
+      settled.add(i);
+      if (i === 0) throw new Error('first fails fast');
+      return i;
+    });
+    await expect(promise).rejects.toThrow('first fails fast');
+    // The slow calls were already running when the first failed: they have finished by now.
+    expect([...settled].sort()).toEqual([0, 1, 2, 3]);
+  });
+
   it('rejects when the very first call throws synchronously inside the async function', async () => {
     await expect(
       mapLimit([1, 2, 3], 2, async (n) => {

@@ -78,31 +78,48 @@ describe('resolveArtifactId (DESIGN 2)', () => {
 
   it('uses the explicit artifact_id, lower-cased, over everything else', () => {
     const explicit = 'A1B2C3D4-E5F6-4711-8899-AABBCCDDEEFF';
-    expect(resolveArtifactId({ ...base, artifact_id: explicit, idempotency_key: 'key-123' }, 'msg-1')).toBe(
-      'a1b2c3d4-e5f6-4711-8899-aabbccddeeff',
-    );
+    expect(
+      resolveArtifactId(
+        { ...base, artifact_id: explicit, idempotency_key: 'key-123' },
+        { messageId: 'msg-1' },
+      ),
+    ).toBe('a1b2c3d4-e5f6-4711-8899-aabbccddeeff');
     expect(resolveArtifactId({ ...base, artifact_id: explicit })).toBe(
       'a1b2c3d4-e5f6-4711-8899-aabbccddeeff',
     );
   });
 
   it('else UUIDv5 of {tenant}/{type}/{idempotency_key}, ignoring the message id', () => {
-    const id = resolveArtifactId({ ...base, idempotency_key: 'key-123' }, '1234567890');
+    const id = resolveArtifactId({ ...base, idempotency_key: 'key-123' }, { messageId: '1234567890' });
     expect(id).toBe('c57207b8-b697-5215-a89a-0edff09c33b9');
     expect(id).toBe(uuidV5('acme/workflow/key-123', ARTIFACT_ID_NAMESPACE));
     expect(resolveArtifactId({ ...base, idempotency_key: 'key-123' })).toBe(id);
-    expect(resolveArtifactId({ ...base, idempotency_key: 'key-123' }, 'another-message')).toBe(id);
+    expect(resolveArtifactId({ ...base, idempotency_key: 'key-123' }, { messageId: 'another-message' })).toBe(
+      id,
+    );
   });
 
-  it('else UUIDv5 of {tenant}/{type}/pubsub:{messageId}', () => {
-    const id = resolveArtifactId(base, '1234567890');
+  it('else UUIDv5 of {tenant}/{type}/pubsub:{messageId}@{publishTime}, the publish time exactly as delivered', () => {
+    const publishTime = '2026-12-03T10:00:00.123456789Z';
+    const id = resolveArtifactId(base, { messageId: '1234567890', publishTime });
+    expect(id).toBe(uuidV5(`acme/workflow/pubsub:1234567890@${publishTime}`));
+    expect(resolveArtifactId(base, { messageId: '1234567890', publishTime })).toBe(id);
+    // The emulator numbers messages from 1 again after a restart: same id, another publish time.
+    expect(
+      resolveArtifactId(base, { messageId: '1234567890', publishTime: '2026-12-04T10:00:00Z' }),
+    ).not.toBe(id);
+  });
+
+  it('else UUIDv5 of {tenant}/{type}/pubsub:{messageId} when the delivery carries no publish time', () => {
+    const id = resolveArtifactId(base, { messageId: '1234567890' });
     expect(id).toBe('a1902228-0594-51fc-b48a-bd21e289872f');
     expect(id).toBe(uuidV5('acme/workflow/pubsub:1234567890'));
+    expect(resolveArtifactId(base, { messageId: '1234567890', publishTime: null })).toBe(id);
   });
 
   it('an idempotency key and a message id with the same text give different ids', () => {
     const fromKey = resolveArtifactId({ ...base, idempotency_key: 'key-123' });
-    const fromMessage = resolveArtifactId(base, 'key-123');
+    const fromMessage = resolveArtifactId(base, { messageId: 'key-123' });
     expect(fromMessage).toBe('a7bd5d71-f05e-5da9-89da-a08c04cac627');
     expect(fromMessage).not.toBe(fromKey);
   });
@@ -134,8 +151,8 @@ describe('resolveArtifactId (DESIGN 2)', () => {
         if (y1 !== y2) {
           expect(resolveArtifactId({ tenant_id: t1, artifact_type: y2, idempotency_key: key })).not.toBe(a);
         }
-        const m = resolveArtifactId({ tenant_id: t1, artifact_type: y1 }, key);
-        expect(resolveArtifactId({ tenant_id: t1, artifact_type: y1 }, key)).toBe(m);
+        const m = resolveArtifactId({ tenant_id: t1, artifact_type: y1 }, { messageId: key });
+        expect(resolveArtifactId({ tenant_id: t1, artifact_type: y1 }, { messageId: key })).toBe(m);
         expect(m).not.toBe(a);
       }),
       { numRuns: 200 },
@@ -147,6 +164,6 @@ describe('resolveArtifactId (DESIGN 2)', () => {
     expect(() =>
       resolveArtifactId({ ...base, artifact_id: undefined, idempotency_key: undefined }),
     ).toThrow();
-    expect(() => resolveArtifactId({ ...base, idempotency_key: '' }, '')).toThrow();
+    expect(() => resolveArtifactId({ ...base, idempotency_key: '' }, { messageId: '' })).toThrow();
   });
 });

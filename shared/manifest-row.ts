@@ -2,10 +2,11 @@
  * The metadata row (DESIGN 4) of a stored manifest: built from the manifest's bytes (size, hash, visual
  * references, components) and the custom metadata the store function wrote on it.
  */
-import type { ArtifactRowInput } from '../../shared/artifact-row';
-import type { ObjectInfo } from '../../shared/blob-store';
-import type { ManifestMetadata } from '../../shared/manifest-metadata';
-import { findVisualReferences, type JsonObject, sha256Hex } from '../../shared/visuals';
+import type { ArtifactRowInput } from './artifact-row';
+import type { ObjectInfo } from './blob-store';
+import { PermanentError } from './errors';
+import type { ManifestMetadata } from './manifest-metadata';
+import { findVisualReferences, type JsonObject, sha256Hex } from './visuals';
 
 /** Number of components, as the seed counts them: the keys of `components` (or its length). */
 export function componentCount(manifest: JsonObject): number {
@@ -16,7 +17,12 @@ export function componentCount(manifest: JsonObject): number {
 }
 
 export function rowFromManifest(info: ObjectInfo, bytes: Buffer, meta: ManifestMetadata): ArtifactRowInput {
-  const manifest = JSON.parse(bytes.toString('utf8')) as JsonObject;
+  let manifest: JsonObject;
+  try {
+    manifest = JSON.parse(bytes.toString('utf8')) as JsonObject;
+  } catch (err) {
+    throw new PermanentError('INVALID_MANIFEST', `${info.name} is not JSON: ${(err as Error).message}`);
+  }
   const visuals = findVisualReferences(manifest, meta);
   return {
     uuid: meta.artifact_id,

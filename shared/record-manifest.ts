@@ -1,0 +1,55 @@
+/**
+ * Recording one manifest object as its row: what the sync function does for a `finalized` event, and what
+ * reconcile does for a manifest it finds without its row. The row is built from the manifest's bytes and the
+ * custom metadata the store function wrote on it; the SQL function decides (docs/design.md, "The row").
+ *
+ * Outcomes: the record outcomes, plus `object_gone` (nothing to record), `superseded` (a newer generation
+ * is live: its own event decides) and `deleted:removed` (the id was deleted, so this manifest and its visuals
+ * are removed: deleted ids are never reused). A manifest that can never be recorded is a PermanentError:
+ * INVALID_MANIFEST (not written by the store, or not JSON), TENANT_CONFLICT / ID_CONFLICT (its id belongs to
+ * another tenant or type; it is left untouched), INVALID_ROW (the database refuses the row).
+ */
+import { deleteArtifactObjects } from './artifact-objects';
+import type { BlobStore } from './blob-store';
+import { PermanentError } from './errors';
+import { decodeManifestMetadata } from './manifest-metadata';
+import { rowFromManifest } from './manifest-row';
+import type { MetadataStore, RecordOutcome } from './metadata-store';
+import type { ArtifactKey } from './paths';
+
+export type ManifestRecordOutcome = RecordOutcome | 'object_gone' | 'superseded' | 'deleted:removed';
+
+export async function recordManifest(
+  deps: { blobs: BlobStore; metadata: MetadataStore },
+  name: string,
+  key: ArtifactKey,
+  generation?: string,
+): Promise<ManifestRecordOutcome> {
+  const object = await deps.blobs.get(name);
+  if (!object) return 'object_gone';
+  if (generation !== undefined && object.info.generation !== generation) return 'superseded';
+  const meta = decodeManifestMetadata(object.info.metadata, key);
+  if (!meta) {
+    throw new PermanentError(
+      'INVALID_MANIFEST',
+      `${name} was not written by the artifact store (its custom metadata is missing or does not match its ` +
+        'name); left untouched',
+    );
+  }
+  const outcome = await deps.metadata.record(rowFromManifest(object.info, object.bytes, meta));
+  if (outcome === 'deleted') {
+    // The id was deleted, and deleted ids are never reused: this manifest (a store that raced with the
+    // delete) and its visuals go too, so nothing unreachable is left in the bucket.
+    await deleteArtifactObjects(deps.blobs, key, { manifestGeneration: object.info.generation });
+    return 'deleted:removed';
+  }
+  if (outcome === 'tenant_conflict' || outcome === 'id_conflict') {
+    throw new PermanentError(
+      outcome === 'tenant_conflict' ? 'TENANT_CONFLICT' : 'ID_CONFLICT',
+      `${name}: artifact id ${key.artifact_id} belongs to ${
+        outcome === 'tenant_conflict' ? 'another tenant' : 'an artifact of another type'
+      }; the manifest is left untouched and never recorded`,
+    );
+  }
+  return outcome;
+}
