@@ -35,6 +35,12 @@ export const StoreArtifactConfig = z.object({
 });
 
 export const SyncArtifactMetadataConfig = z.object({ ...storage, ...supabase });
+export const ReconcileArtifactsConfig = z.object({
+  ...storage,
+  ...supabase,
+  /** Unreferenced objects changed more recently than this are left alone. */
+  RECONCILE_GRACE_MINUTES: z.coerce.number().int().min(0).default(60),
+});
 
 export const ArtifactsApiConfig = z
   .object({
@@ -83,6 +89,7 @@ export const PublisherConfig = z.object({
 
 export type StoreArtifactConfig = z.infer<typeof StoreArtifactConfig>;
 export type SyncArtifactMetadataConfig = z.infer<typeof SyncArtifactMetadataConfig>;
+export type ReconcileArtifactsConfig = z.infer<typeof ReconcileArtifactsConfig>;
 export type ArtifactsApiConfig = z.infer<typeof ArtifactsApiConfig>;
 export type PublisherConfig = z.infer<typeof PublisherConfig>;
 
@@ -91,6 +98,7 @@ export const FUNCTION_CONFIGS = {
   storeArtifact: StoreArtifactConfig,
   syncArtifactMetadata: SyncArtifactMetadataConfig,
   artifactsApi: ArtifactsApiConfig,
+  reconcileArtifacts: ReconcileArtifactsConfig,
 } as const;
 
 export type FunctionName = keyof typeof FUNCTION_CONFIGS;

@@ -71,6 +71,22 @@ export function parseManifestPath(name: string): ArtifactKey | null {
   return { artifact_type: m[1]!, tenant_id: m[2]!, artifact_id: m[3]! };
 }
 
+const ARTIFACT_OBJECT_RE =
+  /^artifacts\/([a-z][a-z0-9_]{0,39})\/([A-Za-z0-9][A-Za-z0-9_-]{0,63})\/([0-9a-f-]{36})(\.json|\/.+)$/;
+
+/**
+ * The artifact an object under `artifacts/` belongs to: its manifest (`{id}.json`) or a member of its folder
+ * (`{id}/...`, a visual); null for any other name.
+ */
+export function parseArtifactObject(name: string): { key: ArtifactKey; kind: 'manifest' | 'member' } | null {
+  const m = ARTIFACT_OBJECT_RE.exec(name);
+  if (!m || !isUuid(m[3]!)) return null;
+  return {
+    key: { artifact_type: m[1]!, tenant_id: m[2]!, artifact_id: m[3]! },
+    kind: m[4] === '.json' ? 'manifest' : 'member',
+  };
+}
+
 /** `staging/{tenant}/{name}`: a claim-check payload uploaded by a producer. */
 export function stagingPath(tenantId: string, name: string): string {
   if (!TENANT_ID_RE.test(tenantId)) unsafe('tenant_id', tenantId);

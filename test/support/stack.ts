@@ -38,6 +38,10 @@ export interface TestStack {
     body: unknown,
     options?: { messageId?: string; attributes?: Record<string, string>; publishTime?: string },
   ): Promise<{ status: number; messageId: string }>;
+  /** POSTs `body` as it is (any push shape, however malformed) to storeArtifact's push endpoint. */
+  pushRaw(body: unknown): Promise<number>;
+  /** The quarantine records under `prefix` (default every one), parsed. */
+  quarantined(prefix?: string): Promise<Array<{ name: string; record: Record<string, any> }>>;
   token(tenant: string, claims?: Record<string, unknown>): Promise<string>;
   api(
     path: string,
@@ -126,6 +130,23 @@ export async function startTestStack(
       });
       await res.arrayBuffer();
       return { status: res.status, messageId };
+    },
+    async pushRaw(body) {
+      const res = await fetch(`${stack.urls.store}/projects/${projectId}/topics/${topic}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+      await res.arrayBuffer();
+      return res.status;
+    },
+    async quarantined(prefix = 'quarantine/') {
+      const out: Array<{ name: string; record: Record<string, any> }> = [];
+      for (const info of await listAll(blobs, prefix)) {
+        const object = await blobs.get(info.name);
+        if (object) out.push({ name: info.name, record: JSON.parse(object.bytes.toString('utf8')) });
+      }
+      return out;
     },
     token,
     async api(path, init = {}) {

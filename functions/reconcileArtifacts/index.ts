@@ -1,0 +1,19 @@
+/**
+ * reconcileArtifacts: HTTP Cloud Function, run on a schedule by Cloud Scheduler (terraform/reconcile.tf),
+ * repairing drift between the bucket and the rows. The same work as `artifact-store reconcile`.
+ */
+import * as functions from '@google-cloud/functions-framework';
+import { loadConfig, ReconcileArtifactsConfig } from '../../shared/config';
+import { createLogger } from '../../shared/log';
+import { createStores } from '../../shared/stores';
+import { createReconcileHandler } from './handler';
+
+const config = loadConfig(ReconcileArtifactsConfig, process.env, 'reconcileArtifacts configuration');
+
+functions.http(
+  'reconcileArtifacts',
+  createReconcileHandler(
+    { ...createStores(config), graceMinutes: config.RECONCILE_GRACE_MINUTES },
+    createLogger({ function: 'reconcileArtifacts' }),
+  ),
+);

@@ -1,0 +1,253 @@
+/**
+ * Reconcile (docs/design.md, "Reconcile"): repairs whatever drifted between the bucket and the rows, in
+ * whatever way it drifted (an event lost past its retry budget, a crash between two writes, a losing
+ * attempt's leftovers). Idempotent and safe while stores run; run it again to resume.
+ *
+ * 1. The bucket, under `artifacts/` (or one type / tenant), in name order, artifact by artifact:
+ *    - a manifest without its row (or with a row of an older generation) is recorded, as its finalize event
+ *      would have; one that can never be recorded (another tenant's or type's id, not written by the store)
+ *      is counted as refused and left in place with everything it references;
+ *    - a manifest whose row is deleted (an interrupted delete) is removed with its objects;
+ *    - an object no existing manifest references, last changed more than the grace period ago, is removed.
+ *      Its delete is conditional on the generation and metageneration reconcile saw: a store that reuses the
+ *      object touches it first, so a delete decided before that store's manifest existed cannot happen after.
+ * 2. The live rows (of that type / tenant): a row whose manifest no longer exists is marked deleted, and what
+ *    is left of its objects removed.
+ */
+import { deleteArtifactObjects, deleteVisualObjects } from './artifact-objects';
+import type { BlobStore, ObjectInfo } from './blob-store';
+import { isPermanent } from './errors';
+import type { MetadataStore, RowState } from './metadata-store';
+import { ARTIFACTS_PREFIX, type ArtifactKey, manifestPath, parseArtifactObject } from './paths';
+import { recordManifest } from './record-manifest';
+import { findVisualReferences, type JsonObject } from './visuals';
+
+export interface ReconcileOptions {
+  tenant?: string;
+  type?: string;
+  /** Count what would be done, change nothing. */
+  dryRun?: boolean;
+  /** Unreferenced objects changed more recently than this are left alone (default 60). */
+  graceMinutes?: number;
+  now?: () => Date;
+  /** Called after each batch with the counts so far. */
+  onProgress?: (report: ReconcileReport) => void;
+  /** One line per repair. */
+  onAction?: (action: string, fields: Record<string, unknown>) => void;
+}
+
+export interface ReconcileReport {
+  /** Objects under `artifacts/` and live rows looked at. */
+  scanned: number;
+  /** Manifests without their row, now recorded. */
+  recorded: number;
+  /** Live rows whose manifest is gone, now marked deleted. */
+  marked_deleted: number;
+  /** Objects removed: unreferenced leftovers, and what was left of deleted artifacts. */
+  removed: number;
+  /** Manifests that can never be recorded (quarantine-worthy), left in place. */
+  refused: number;
+  dry_run: boolean;
+}
+
+export interface ReconcileDeps {
+  blobs: BlobStore;
+  metadata: MetadataStore;
+}
+
+/** Artifacts handled per batch (one row lookup each). */
+const BATCH = 100;
+const ROW_PAGE = 500;
+
+interface Group {
+  key: ArtifactKey;
+  manifest: ObjectInfo | null;
+  /** Objects inside the artifact's folder (visuals). */
+  members: ObjectInfo[];
+}
+
+export async function reconcile(
+  deps: ReconcileDeps,
+  options: ReconcileOptions = {},
+): Promise<ReconcileReport> {
+  const report: ReconcileReport = {
+    scanned: 0,
+    recorded: 0,
+    marked_deleted: 0,
+    removed: 0,
+    refused: 0,
+    dry_run: options.dryRun === true,
+  };
+  const now = options.now ?? (() => new Date());
+  const graceMs = (options.graceMinutes ?? 60) * 60_000;
+  const act = (action: string, fields: Record<string, unknown>) =>
+    options.onAction?.(options.dryRun ? `would ${action}` : action, fields);
+  const seenManifests = new Set<string>();
+
+  // 1. The bucket, artifact by artifact (a manifest `{id}.json` lists just before its folder `{id}/`).
+  let batch: Group[] = [];
+  let current: Group | undefined;
+  const flush = async () => {
+    if (batch.length === 0) return;
+    const groups = batch;
+    batch = [];
+    const states = new Map(
+      (await deps.metadata.rowStates(groups.map((g) => g.key.artifact_id))).map((s) => [s.uuid, s]),
+    );
+    for (const group of groups) await reconcileGroup(group, states.get(group.key.artifact_id));
+    options.onProgress?.({ ...report });
+  };
+
+  const reconcileGroup = async (group: Group, row: RowState | undefined) => {
+    const { key, manifest } = group;
+    const rowIsThis =
+      row !== undefined && row.tenant_id === key.tenant_id && row.artifact_type === key.artifact_type;
+    let referenced = new Set<string>();
+    if (manifest) {
+      seenManifests.add(manifest.name);
+      if (rowIsThis && row.deleted) {
+        // An interrupted delete, or a store that raced with it: finish it.
+        act('remove deleted artifact', { object: manifest.name, objects: 1 + group.members.length });
+        report.removed += options.dryRun
+          ? 1 + group.members.length
+          : await deleteArtifactObjects(deps.blobs, key, { manifestGeneration: manifest.generation });
+        return;
+      }
+      if (rowIsThis && row.generation === manifest.generation) {
+        referenced = new Set(row.visuals.map((v) => v.storage_path));
+      } else {
+        const outcome = await recordMissingRow(group);
+        if (outcome === 'refused') referenced = new Set(group.members.map((m) => m.name));
+        else if (outcome === 'removed') return;
+        else referenced = await referencesOf(manifest.name, key);
+      }
+    }
+    const orphans = group.members.filter((object) => {
+      if (referenced.has(object.name)) return false;
+      const changed = Date.parse(object.updated || object.timeCreated);
+      return !(Number.isFinite(changed) && now().getTime() - changed < graceMs);
+    });
+    // Unreferenced as of the listing: make sure no manifest appeared since, then delete only the version of
+    // each object that was judged (a reuse touches it first, which makes the delete a no-op).
+    if (orphans.length > 0 && !manifest && (await deps.blobs.head(manifestPath(key)))) return;
+    for (const object of orphans) {
+      act('remove unreferenced object', { object: object.name });
+      if (options.dryRun) report.removed++;
+      else if (
+        await deps.blobs.delete(object.name, {
+          generation: object.generation,
+          metageneration: object.metageneration,
+        })
+      ) {
+        report.removed++;
+      }
+    }
+  };
+
+  /** Records a manifest found without its row: 'recorded', 'unchanged', 'removed' or 'refused'. */
+  const recordMissingRow = async (
+    group: Group,
+  ): Promise<'recorded' | 'unchanged' | 'removed' | 'refused'> => {
+    const name = group.manifest!.name;
+    if (options.dryRun) {
+      act('record manifest', { object: name });
+      report.recorded++;
+      return 'recorded';
+    }
+    try {
+      const outcome = await recordManifest(deps, name, group.key, group.manifest!.generation);
+      if (outcome === 'inserted' || outcome === 'updated') {
+        act('record manifest', { object: name, outcome });
+        report.recorded++;
+        return 'recorded';
+      }
+      if (outcome === 'deleted:removed') {
+        act('remove deleted artifact', { object: name });
+        report.removed += 1 + group.members.length;
+        return 'removed';
+      }
+      return 'unchanged';
+    } catch (err) {
+      if (!isPermanent(err)) throw err;
+      act('leave refused manifest', { object: name, error_code: err.code, error: err.message });
+      report.refused++;
+      return 'refused';
+    }
+  };
+
+  const referencesOf = async (name: string, key: ArtifactKey): Promise<Set<string>> => {
+    const object = await deps.blobs.get(name);
+    if (!object) return new Set();
+    try {
+      const manifest = JSON.parse(object.bytes.toString('utf8')) as JsonObject;
+      return new Set(findVisualReferences(manifest, key).map((v) => v.storage_path));
+    } catch {
+      return new Set(); // unreadable manifests are refused above and never get here
+    }
+  };
+
+  const prefix = listingPrefix(options);
+  let pageToken: string | undefined;
+  do {
+    const page = await deps.blobs.list(prefix, pageToken ? { pageToken } : {});
+    for (const object of page.items) {
+      report.scanned++;
+      const parsed = parseArtifactObject(object.name);
+      if (!parsed || (options.tenant && parsed.key.tenant_id !== options.tenant)) continue;
+      const same =
+        current &&
+        current.key.artifact_id === parsed.key.artifact_id &&
+        current.key.tenant_id === parsed.key.tenant_id &&
+        current.key.artifact_type === parsed.key.artifact_type;
+      if (!same) {
+        if (current) batch.push(current);
+        if (batch.length >= BATCH) await flush();
+        current = { key: parsed.key, manifest: null, members: [] };
+      }
+      if (parsed.kind === 'manifest') current!.manifest = object;
+      else current!.members.push(object);
+    }
+    pageToken = page.nextPageToken;
+  } while (pageToken);
+  if (current) batch.push(current);
+  await flush();
+
+  // 2. Live rows whose manifest is gone.
+  let after: string | undefined;
+  for (;;) {
+    const filter = {
+      ...(options.tenant ? { tenant_id: options.tenant } : {}),
+      ...(options.type ? { artifact_type: options.type } : {}),
+    };
+    const rows = await deps.metadata.liveRows(filter, ROW_PAGE, after);
+    for (const row of rows) {
+      report.scanned++;
+      if (seenManifests.has(row.file_path) || (await deps.blobs.head(row.file_path))) continue;
+      act('mark deleted (manifest gone)', { artifact_id: row.uuid, object: row.file_path });
+      if (options.dryRun) {
+        report.marked_deleted++;
+        continue;
+      }
+      const outcome = await deps.metadata.markDeleted({
+        uuid: row.uuid,
+        tenant_id: row.tenant_id,
+        generation: row.generation,
+        artifact_type: row.artifact_type,
+        file_path: row.file_path,
+      });
+      if (outcome === 'deleted') report.marked_deleted++;
+      const key = { artifact_type: row.artifact_type, tenant_id: row.tenant_id, artifact_id: row.uuid };
+      report.removed += await deleteVisualObjects(deps.blobs, key);
+    }
+    options.onProgress?.({ ...report });
+    if (rows.length < ROW_PAGE) break;
+    after = rows[rows.length - 1]!.uuid;
+  }
+  return report;
+}
+
+function listingPrefix(options: ReconcileOptions): string {
+  if (options.type && options.tenant) return `${ARTIFACTS_PREFIX}${options.type}/${options.tenant}/`;
+  if (options.type) return `${ARTIFACTS_PREFIX}${options.type}/`;
+  return ARTIFACTS_PREFIX;
+}
