@@ -21,6 +21,9 @@ import type { StoreRequestInput } from '../../shared/store-request';
 import { SupabaseMetadataStore } from '../../shared/supabase-metadata-store';
 import { type EventRelay, startEventRelay } from './event-relay';
 
+// biome-ignore lint/suspicious/noExplicitAny: a parsed quarantine record, checked field by field by the tests
+export type QuarantineRecordJson = Record<string, any>;
+
 export interface TestStack {
   stack: Stack;
   relay: EventRelay;
@@ -41,7 +44,7 @@ export interface TestStack {
   /** POSTs `body` as it is (any push shape, however malformed) to storeArtifact's push endpoint. */
   pushRaw(body: unknown): Promise<number>;
   /** The quarantine records under `prefix` (default every one), parsed. */
-  quarantined(prefix?: string): Promise<Array<{ name: string; record: Record<string, any> }>>;
+  quarantined(prefix?: string): Promise<Array<{ name: string; record: QuarantineRecordJson }>>;
   token(tenant: string, claims?: Record<string, unknown>): Promise<string>;
   api(
     path: string,
@@ -141,7 +144,7 @@ export async function startTestStack(
       return res.status;
     },
     async quarantined(prefix = 'quarantine/') {
-      const out: Array<{ name: string; record: Record<string, any> }> = [];
+      const out: Array<{ name: string; record: QuarantineRecordJson }> = [];
       for (const info of await listAll(blobs, prefix)) {
         const object = await blobs.get(info.name);
         if (object) out.push({ name: info.name, record: JSON.parse(object.bytes.toString('utf8')) });
