@@ -7,6 +7,8 @@
  *   visual <id> <name> -o <file>   save one visual's bytes
  *   delete <id>      delete an artifact
  *   token            print a JWT for a tenant, signed with SUPABASE_JWT_SECRET (local default)
+ *   reconcile        repair drift between the bucket and the rows (cli/reconcile.ts)
+ *   quarantine       list, show and replay what the store refused (cli/quarantine.ts)
  *
  * Environment: ARTIFACTS_API_URL, ARTIFACT_STORE_TOKEN (else a token is minted for --tenant with
  * SUPABASE_JWT_SECRET), GOOGLE_CLOUD_PROJECT, ARTIFACT_STORE_TOPIC, PUBSUB_EMULATOR_HOST, STORE_FUNCTION_URL,
@@ -21,6 +23,8 @@ import { GcsBlobStore } from '../shared/gcs-blob-store';
 import { publishArtifact } from '../shared/publish';
 import { type PublishTransport, PubSubTransport, PushTransport } from '../shared/publish-transport';
 import type { StoreRequestInput } from '../shared/store-request';
+import { quarantineCommand } from './quarantine';
+import { reconcileCommand } from './reconcile';
 
 const USAGE = `usage: artifact-store <command> [options]
 
@@ -30,6 +34,10 @@ const USAGE = `usage: artifact-store <command> [options]
   visual <id> <name> --out <file> [--tenant X]
   delete <id> [--tenant X]
   token --tenant X [--service-role] [--ttl 1h]
+  reconcile [--tenant T] [--type T] [--dry-run] [--grace-minutes N] [--verbose]
+  quarantine list [--day YYYY-MM-DD] [--code C] [--replayed]
+  quarantine show <path>...
+  quarantine replay <path>... | --code C [--day YYYY-MM-DD]
 `;
 
 const env = process.env;
@@ -127,6 +135,12 @@ async function main(argv: string[]): Promise<void> {
       out: { type: 'string', short: 'o' },
       'service-role': { type: 'boolean' },
       ttl: { type: 'string' },
+      'dry-run': { type: 'boolean' },
+      'grace-minutes': { type: 'string' },
+      verbose: { type: 'boolean', short: 'v' },
+      day: { type: 'string' },
+      code: { type: 'string' },
+      replayed: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -185,6 +199,16 @@ async function main(argv: string[]): Promise<void> {
       );
       return;
     }
+    case 'reconcile':
+      return reconcileCommand({
+        tenant: values.tenant,
+        type: values.type,
+        dryRun: values['dry-run'],
+        graceMinutes: values['grace-minutes'],
+        verbose: values.verbose,
+      });
+    case 'quarantine':
+      return quarantineCommand(args[0], args.slice(1), values, transport);
     default:
       process.stdout.write(USAGE);
       if (command && command !== 'help') process.exitCode = 2;

@@ -7,18 +7,9 @@
 import type { BlobStore } from '../../shared/blob-store';
 import type { PermanentError } from '../../shared/errors';
 import { quarantinePath } from '../../shared/paths';
-import { type QuarantineError, quarantineError, writeQuarantineRecord } from '../../shared/quarantine';
+import { quarantineError, type StoreQuarantineRecord, writeQuarantineRecord } from '../../shared/quarantine';
 import { sha256Hex } from '../../shared/visuals';
 import type { PubSubMessage } from './pubsub-message';
-
-export interface StoreQuarantineRecord {
-  error: QuarantineError;
-  message: PubSubMessage;
-  /** The id the request resolved to, when it was valid enough to resolve one. */
-  artifact_id: string | null;
-  quarantined_at: string;
-  function: 'storeArtifact';
-}
 
 export async function quarantine(
   blobs: BlobStore,

@@ -15,7 +15,7 @@ import { isPermanent } from '../../shared/errors';
 import type { Logger } from '../../shared/log';
 import type { MetadataStore } from '../../shared/metadata-store';
 import { type ArtifactKey, parseManifestPath, syncQuarantinePath } from '../../shared/paths';
-import { quarantineError, writeQuarantineRecord } from '../../shared/quarantine';
+import { quarantineError, type SyncQuarantineRecord, writeQuarantineRecord } from '../../shared/quarantine';
 import { recordManifest } from '../../shared/record-manifest';
 import { type StorageEvent, storageEventFrom } from './storage-event';
 
@@ -55,17 +55,13 @@ export function createSyncHandler(deps: SyncDeps, log: Logger) {
         throw err;
       }
       const at = now();
-      const path = await writeQuarantineRecord(
-        deps.blobs,
-        syncQuarantinePath(event.id, at),
-        {
-          error: quarantineError(err),
-          event,
-          quarantined_at: at.toISOString(),
-          function: 'syncArtifactMetadata',
-        },
+      const record: SyncQuarantineRecord = {
+        error: quarantineError(err),
         event,
-      );
+        quarantined_at: at.toISOString(),
+        function: 'syncArtifactMetadata',
+      };
+      const path = await writeQuarantineRecord(deps.blobs, syncQuarantinePath(event.id, at), record, event);
       log.warn('storage event rejected', {
         ...context,
         event: 'sync.rejected',

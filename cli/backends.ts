@@ -1,0 +1,32 @@
+/**
+ * The bucket and the metadata store, as the CLI's maintenance commands (reconcile, quarantine) reach them
+ * directly: ARTIFACT_BUCKET and GCS_API_ENDPOINT, SUPABASE_URL and SUPABASE_SERVICE_ROLE_KEY, each defaulting
+ * to the local stack's (local/defaults.ts; the local service-role key is minted with SUPABASE_JWT_SECRET).
+ * Against a deployment: unset GCS_API_ENDPOINT (application default credentials), and give the project's
+ * SUPABASE_URL and service-role key.
+ */
+import { LOCAL } from '../local/defaults';
+import { LOCAL_JWT_SECRET, localServiceRoleKey } from '../local/tokens';
+import { GcsBlobStore } from '../shared/gcs-blob-store';
+import { SupabaseMetadataStore } from '../shared/supabase-metadata-store';
+
+const env = process.env;
+
+export function cliBlobStore(): GcsBlobStore {
+  const local = `http://${LOCAL.host}:${LOCAL.ports.gcs}`;
+  const endpoint = env.GCS_API_ENDPOINT ?? (env.SUPABASE_URL ? undefined : local);
+  return new GcsBlobStore({
+    bucket: env.ARTIFACT_BUCKET ?? LOCAL.bucket,
+    ...(endpoint ? { apiEndpoint: endpoint } : {}),
+    ...(env.GOOGLE_CLOUD_PROJECT ? { projectId: env.GOOGLE_CLOUD_PROJECT } : {}),
+  });
+}
+
+export async function cliMetadataStore(): Promise<SupabaseMetadataStore> {
+  return new SupabaseMetadataStore({
+    url: env.SUPABASE_URL ?? `http://${LOCAL.host}:${LOCAL.ports.postgrest}`,
+    serviceRoleKey:
+      env.SUPABASE_SERVICE_ROLE_KEY ??
+      (await localServiceRoleKey(env.SUPABASE_JWT_SECRET ?? LOCAL_JWT_SECRET)),
+  });
+}
