@@ -13,7 +13,7 @@ import { join, resolve } from 'node:path';
 import { build } from '../scripts/build';
 import { migrate } from '../scripts/migrate';
 import { type FunctionProcess, startFunctionProcess } from './function-process';
-import { startGcsStandIn } from './gcs';
+import { type DeliveryOptions, deliveryOptionsFromEnv, type EventDelivery, startGcsStandIn } from './gcs';
 import { startEmbeddedPostgres } from './postgres';
 import { startPostgrestStandIn } from './postgrest';
 import { configurePushSubscription } from './pubsub-emulator';
@@ -45,6 +45,8 @@ export interface StackOptions {
   build?: boolean;
   /** Where the GCS stand-in posts object events (default: the sync function, as Eventarc would). */
   gcsEventTargets?: string[];
+  /** Retries of those events (default: GCS_EVENT_RETRY_BUDGET_SECONDS, else 1 s to 60 s backoff for 24 h). */
+  gcsEventDelivery?: DeliveryOptions;
   /** Where every component's log lines go. */
   onLine?: (component: string, line: string) => void;
 }
@@ -60,6 +62,8 @@ export interface Stack {
   functions: Record<'artifactsApi' | 'storeArtifact' | 'syncArtifactMetadata', FunctionProcess>;
   /** Resolves when the GCS stand-in has no event delivery pending. */
   eventsIdle(): Promise<void>;
+  /** The GCS stand-in's event delivery: counts, dead letters, re-drive. */
+  gcsEvents: EventDelivery;
   stop(): Promise<void>;
 }
 
@@ -118,6 +122,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       bucket: options.bucket,
       projectId: options.projectId,
       eventTargets: options.gcsEventTargets ?? [`${syncUrl}/`],
+      eventDelivery: { ...deliveryOptionsFromEnv(), ...options.gcsEventDelivery },
       log: log('gcs'),
     });
     stops.push(gcs.close);
@@ -183,6 +188,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       clientEnv,
       functions: { artifactsApi, storeArtifact, syncArtifactMetadata },
       eventsIdle: () => gcs.eventsIdle(),
+      gcsEvents: gcs.events,
       stop,
     };
   } catch (err) {

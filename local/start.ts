@@ -53,6 +53,7 @@ async function main() {
   storeArtifact               ${stack.urls.store}   requests via ${via}
   syncArtifactMetadata        ${stack.urls.sync}   <- object events from the GCS stand-in
   GCS stand-in                ${stack.urls.gcs}   bucket ${LOCAL.bucket}, files in ${LOCAL.dataDir}/gcs
+                              object events it gave up on: ${LOCAL.dataDir}/gcs/dead-letter
   Supabase (PostgREST) stand-in ${stack.urls.supabase}   over ${stack.options.databaseUrl ? 'DATABASE_URL' : `embedded PostgreSQL :${LOCAL.ports.postgres}`}
 
   Token for tenant "tenant-demo" (24 h):

@@ -1,236 +1,261 @@
 /**
  * CloudEvent delivery, as Eventarc delivers GCS events to a gen2 function: an HTTP POST in binary content
- * mode (`ce-*` headers, the StorageObjectData resource as the JSON body) to each target URL.
+ * mode (`ce-*` headers, the StorageObjectData resource as the JSON body; cloud-event.ts) to each target URL.
+ * At least once, never silently dropped:
  *
- * Delivery is asynchronous and in order per target: one queue per target, the head event retried with
- * exponential backoff (100 ms doubling, capped at 5 s, 20 attempts) while the receiver answers 5xx, 429 or
- * 408, times out, or cannot be reached; dropped with a log line on any other 4xx, or when the attempts run
- * out. A retried event keeps its `ce-id`, as a redelivery does.
+ * - In order per object, objects in parallel. Per target, the events of one object name are delivered one
+ *   after another in publish order (a later one waits until the earlier one is delivered or given up), while
+ *   up to `concurrency` (16) objects are in flight at once. An event waiting for a retry holds back only the
+ *   events of its own object (delivery-queue.ts).
+ * - Retries: 5xx, 408, 409 and 429 answers, timeouts (60 s) and connection errors are retried with
+ *   exponential backoff and jitter, 1 s doubling up to 60 s, each wait shortened at random by up to half,
+ *   until the retry budget runs out: 24 h after the publish, as Eventarc keeps an event, or
+ *   `GCS_EVENT_RETRY_BUDGET_SECONDS` under `npm start` (delivery-options.ts). A retried event keeps its
+ *   `ce-id`, as a redelivery does.
+ * - Dead letters: an event whose budget runs out, or that gets any other non-2xx answer (not retried), is
+ *   written to `{dataDir}/dead-letter/{target}/{yyyy-mm-dd}/{ce-id}.json` with the headers, body, attempts
+ *   and last answer (event-files.ts); `redeliverDeadLetters()` re-drives them with a fresh budget.
+ * - Restarts: each event is written to `{dataDir}/pending-events/` when published and removed once delivered
+ *   or dead-lettered. Events still pending when the stand-in stops (or crashes) are queued again, in order,
+ *   when it starts on the same data directory: to the same target if it is still configured, else to the
+ *   targets configured now (a restarted stack may run the sync function on another port). An event is
+ *   attempted at least once after a start, even if its budget ran out meanwhile.
  */
 
-export const FINALIZED = 'google.cloud.storage.object.v1.finalized';
-export const DELETED = 'google.cloud.storage.object.v1.deleted';
+import { cloudEventHeaders, type StorageCloudEvent } from './cloud-event';
+import { type DeliveryOptions, resolveDeliveryOptions } from './delivery-options';
+import { TargetQueue } from './delivery-queue';
+import { type DeadLetter, EventFiles, type PendingEvent, type Stored } from './event-files';
 
-export interface StorageCloudEvent {
-  id: string;
-  type: typeof FINALIZED | typeof DELETED;
-  /** `//storage.googleapis.com/projects/_/buckets/{bucket}` */
-  source: string;
-  /** `objects/{name}` */
-  subject: string;
-  /** RFC 3339 */
-  time: string;
-  bucket: string;
-  /** The object resource (StorageObjectData). */
-  data: unknown;
+export type { DeliveryOptions } from './delivery-options';
+export type { DeadLetter } from './event-files';
+
+export interface EventStats {
+  /** Waiting for their first attempt (for a slot, or behind an earlier event of their object). */
+  queued: number;
+  inFlight: number;
+  /** Failed at least once, waiting for the next attempt. */
+  retrying: number;
+  /** Delivered since the stand-in started. */
+  delivered: number;
+  /** Dead letters in the dead-letter folder. */
+  deadLettered: number;
 }
 
-export interface DeliveryOptions {
-  initialDelayMs?: number;
-  maxDelayMs?: number;
-  maxAttempts?: number;
-  /** Per-attempt timeout. */
-  timeoutMs?: number;
+/** What tools and tests see of the delivery. */
+export interface EventDelivery {
+  /** Resolves when no event is queued, in flight or waiting for a retry (dead letters do not count). */
+  idle(): Promise<void>;
+  stats(): EventStats;
+  /** The dead letters on disk, oldest first, each with its `file`. */
+  deadLetters(): Promise<Array<Stored<DeadLetter>>>;
+  /** Queues the dead letters again (all, or those with these `ce-id`s), with a fresh retry budget. */
+  redeliverDeadLetters(ids?: string[]): Promise<number>;
 }
 
-/**
- * A CloudEvents HTTP binding (1.0.2, 3.1.3.2) header value: space, '"', '%' and everything outside printable
- * ASCII are percent-encoded as UTF-8.
- */
-export function encodeHeaderValue(value: string): string {
-  let out = '';
-  for (const ch of value) {
-    const code = ch.codePointAt(0)!;
-    if (code > 0x20 && code < 0x7f && ch !== '"' && ch !== '%') out += ch;
-    else
-      for (const byte of Buffer.from(ch, 'utf8'))
-        out += `%${byte.toString(16).toUpperCase().padStart(2, '0')}`;
-  }
-  return out;
-}
-
-/** The HTTP headers of `event` in binary content mode. */
-export function cloudEventHeaders(event: StorageCloudEvent): Record<string, string> {
-  return {
-    'content-type': 'application/json',
-    'ce-specversion': '1.0',
-    'ce-id': event.id,
-    'ce-source': encodeHeaderValue(event.source),
-    'ce-type': event.type,
-    'ce-subject': encodeHeaderValue(event.subject),
-    'ce-time': event.time,
-    'ce-bucket': encodeHeaderValue(event.bucket),
-  };
-}
-
-let sequence = 0;
-/** Numeric ids like Eventarc's (Pub/Sub message ids), unique within and across runs. */
-export function newEventId(): string {
-  sequence = (sequence + 1) % 1000;
-  return `${Date.now()}${String(sequence).padStart(3, '0')}${Math.floor(Math.random() * 1000)
-    .toString()
-    .padStart(3, '0')}`;
-}
-
-type Outcome = 'delivered' | 'retry' | 'drop';
-
-class TargetQueue {
-  private readonly queue: StorageCloudEvent[] = [];
-  private running = false;
-
-  constructor(
-    private readonly url: string,
-    private readonly dispatcher: EventDispatcher,
-  ) {}
-
-  get busy(): boolean {
-    return this.running || this.queue.length > 0;
-  }
-
-  push(event: StorageCloudEvent): void {
-    this.queue.push(event);
-    if (!this.running) {
-      this.running = true;
-      void this.run();
-    }
-  }
-
-  clear(): number {
-    const dropped = this.queue.length;
-    this.queue.length = 0;
-    return dropped;
-  }
-
-  private async run(): Promise<void> {
-    try {
-      while (this.queue.length > 0 && !this.dispatcher.closed) {
-        const event = this.queue[0]!;
-        await this.deliver(event);
-        if (this.queue[0] === event) this.queue.shift();
-      }
-    } finally {
-      this.running = false;
-      this.dispatcher.checkIdle();
-    }
-  }
-
-  private async deliver(event: StorageCloudEvent): Promise<void> {
-    const { initialDelayMs, maxDelayMs, maxAttempts } = this.dispatcher.options;
-    const what = `${event.type.slice('google.cloud.storage.object.v1.'.length)} ${event.subject} (ce-id ${event.id})`;
-    let delay = initialDelayMs;
-    for (let attempt = 1; attempt <= maxAttempts; attempt++) {
-      const { outcome, detail } = await this.attempt(event);
-      if (this.dispatcher.closed) return;
-      if (outcome === 'delivered') {
-        if (attempt > 1) this.dispatcher.log(`event ${what} delivered to ${this.url} on attempt ${attempt}`);
-        return;
-      }
-      if (outcome === 'drop') {
-        this.dispatcher.log(`event ${what} dropped: ${this.url} answered ${detail} (not retried)`);
-        return;
-      }
-      if (attempt === maxAttempts) break;
-      if (attempt === 1) this.dispatcher.log(`event ${what} to ${this.url} failed (${detail}); retrying`);
-      await this.dispatcher.sleep(delay);
-      delay = Math.min(delay * 2, maxDelayMs);
-    }
-    this.dispatcher.log(`event ${what} dropped: ${this.url} still failing after ${maxAttempts} attempts`);
-  }
-
-  private async attempt(event: StorageCloudEvent): Promise<{ outcome: Outcome; detail: string }> {
-    try {
-      const response = await fetch(this.url, {
-        method: 'POST',
-        headers: cloudEventHeaders(event),
-        body: JSON.stringify(event.data),
-        signal: AbortSignal.any([
-          this.dispatcher.abortSignal,
-          AbortSignal.timeout(this.dispatcher.options.timeoutMs),
-        ]),
-      });
-      await response.arrayBuffer().catch(() => undefined);
-      const status = response.status;
-      if (status >= 200 && status < 300) return { outcome: 'delivered', detail: String(status) };
-      if (status >= 500 || status === 429 || status === 408)
-        return { outcome: 'retry', detail: String(status) };
-      return { outcome: 'drop', detail: String(status) };
-    } catch (err) {
-      const cause = (err as { cause?: { code?: string } }).cause;
-      return { outcome: 'retry', detail: cause?.code ?? (err as Error).name ?? String(err) };
-    }
-  }
-}
-
-/** Fans events out to the targets and tracks when everything has been delivered or dropped. */
-export class EventDispatcher {
+/** Fans events out to the targets, keeps them on disk until they are delivered or dead-lettered. */
+export class EventDispatcher implements EventDelivery {
   readonly options: Required<DeliveryOptions>;
-  closed = false;
+  readonly files: EventFiles;
   private readonly queues: TargetQueue[];
   private readonly abort = new AbortController();
-  private readonly timers = new Set<{ timer: NodeJS.Timeout; resolve: () => void }>();
+  private readonly work = new Set<Promise<unknown>>();
   private idleWaiters: Array<() => void> = [];
+  private seq = 0;
+  private delivered = 0;
+  private deadLettered = 0;
+  private closed = false;
 
-  constructor(
+  /** Opens the dispatcher on `dataDir`, queueing again what the last run left pending. */
+  static async open(
+    dataDir: string,
+    targets: string[],
+    log: (line: string) => void,
+    options: DeliveryOptions = {},
+  ): Promise<EventDispatcher> {
+    const dispatcher = new EventDispatcher(dataDir, targets, log, options);
+    await dispatcher.resume();
+    return dispatcher;
+  }
+
+  private constructor(
+    dataDir: string,
     targets: string[],
     readonly log: (line: string) => void,
-    options: DeliveryOptions = {},
+    options: DeliveryOptions,
   ) {
-    this.options = {
-      initialDelayMs: options.initialDelayMs ?? 100,
-      maxDelayMs: options.maxDelayMs ?? 5000,
-      maxAttempts: options.maxAttempts ?? 20,
-      timeoutMs: options.timeoutMs ?? 10_000,
+    this.options = resolveDeliveryOptions(options);
+    this.files = new EventFiles(dataDir);
+    const host = {
+      options: this.options,
+      files: this.files,
+      signal: this.abort.signal,
+      log,
+      track: (work: Promise<unknown>) => this.track(work),
+      settled: (outcome: 'delivered' | 'dead-lettered') => {
+        if (outcome === 'delivered') this.delivered++;
+        else this.deadLettered++;
+        this.checkIdle();
+      },
     };
-    this.queues = targets.map((url) => new TargetQueue(url, this));
+    this.queues = [...new Set(targets)].map((url) => new TargetQueue(url, host));
   }
 
-  get abortSignal(): AbortSignal {
-    return this.abort.signal;
+  /** Queues `event` for every target; resolves once it is on disk (never rejects). */
+  publish(event: StorageCloudEvent): Promise<void> {
+    // After close (an upload that ended while the stand-in stopped) the event is only kept for the next start.
+    if (this.queues.length === 0) return Promise.resolve();
+    const now = new Date().toISOString();
+    const base = {
+      id: event.id,
+      key: event.subject.replace(/^objects\//, ''),
+      seq: ++this.seq,
+      headers: cloudEventHeaders(event),
+      body: event.data,
+      publishedAt: now,
+      budgetFrom: now,
+    };
+    return Promise.all(
+      this.queues.map((queue) => this.enqueue(queue, { ...base, target: queue.target })),
+    ).then(() => undefined);
   }
 
-  publish(event: StorageCloudEvent): void {
-    if (this.closed) return;
-    for (const queue of this.queues) queue.push(event);
-  }
-
-  /** Resolves when no event is queued, in flight or waiting for a retry. */
   idle(): Promise<void> {
-    if (!this.queues.some((q) => q.busy)) return Promise.resolve();
+    if (this.closed || !this.busy) return Promise.resolve();
     return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
-  checkIdle(): void {
-    if (this.queues.some((q) => q.busy)) return;
+  stats(): EventStats {
+    const stats = {
+      queued: 0,
+      inFlight: 0,
+      retrying: 0,
+      delivered: this.delivered,
+      deadLettered: this.deadLettered,
+    };
+    for (const queue of this.queues) {
+      const counts = queue.counts();
+      stats.queued += counts.queued;
+      stats.inFlight += counts.inFlight;
+      stats.retrying += counts.retrying;
+    }
+    return stats;
+  }
+
+  deadLetters(): Promise<Array<Stored<DeadLetter>>> {
+    return this.files.readDeadLetters();
+  }
+
+  async redeliverDeadLetters(ids?: string[]): Promise<number> {
+    const wanted = ids && new Set(ids);
+    let count = 0;
+    for (const letter of await this.files.readDeadLetters()) {
+      if (this.closed) break;
+      if (wanted && !wanted.has(letter.id)) continue;
+      const queues = this.destinations(letter.target);
+      if (queues.length === 0) continue;
+      const now = new Date().toISOString();
+      const event: PendingEvent = { ...pendingPart(letter), seq: ++this.seq, budgetFrom: now };
+      await Promise.all(queues.map((queue) => this.enqueue(queue, { ...event, target: queue.target })));
+      await this.files.remove(letter.file);
+      this.deadLettered--;
+      count++;
+    }
+    if (count > 0) this.log(`re-driving ${count} dead letter(s)`);
+    return count;
+  }
+
+  /**
+   * Stops delivering: in-flight requests are aborted; what is not delivered stays in pending-events for the
+   * next start. Resolves once every file write is done.
+   */
+  async close(): Promise<void> {
+    if (!this.closed) {
+      this.closed = true;
+      this.abort.abort();
+      const undelivered = this.queues.reduce((n, queue) => n + queue.close(), 0);
+      if (undelivered > 0)
+        this.log(
+          `stopped with ${undelivered} undelivered event(s), kept in ${this.files.pendingDir} for the next start`,
+        );
+      this.checkIdle();
+    }
+    while (this.work.size > 0) await Promise.allSettled([...this.work]);
+  }
+
+  private get busy(): boolean {
+    return this.queues.some((queue) => queue.busy);
+  }
+
+  private checkIdle(): void {
+    if (!this.closed && this.busy) return;
     const waiters = this.idleWaiters;
     this.idleWaiters = [];
     for (const resolve of waiters) resolve();
   }
 
-  sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const entry = {
-        timer: setTimeout(() => {
-          this.timers.delete(entry);
-          resolve();
-        }, ms),
-        resolve,
-      };
-      this.timers.add(entry);
-    });
+  private track(work: Promise<unknown>): void {
+    const tracked = work.catch((err: unknown) => this.log(`event delivery: ${(err as Error).message}`));
+    this.work.add(tracked);
+    void tracked.finally(() => this.work.delete(tracked));
   }
 
-  /** Stops delivering: in-flight requests are aborted, queued and retrying events are dropped. */
-  close(): void {
-    if (this.closed) return;
-    this.closed = true;
-    this.abort.abort();
-    for (const entry of this.timers) {
-      clearTimeout(entry.timer);
-      entry.resolve();
-    }
-    this.timers.clear();
-    const dropped = this.queues.reduce((n, q) => n + q.clear(), 0);
-    if (dropped > 0) this.log(`stopped with ${dropped} undelivered event(s)`);
-    this.checkIdle();
+  /** Writes `event`'s pending file and queues it; resolves once the file is written (never rejects). */
+  private enqueue(queue: TargetQueue, event: PendingEvent, onDisk = false): Promise<void> {
+    const persisted = onDisk
+      ? Promise.resolve()
+      : this.files
+          .writePending(event)
+          .catch((err: unknown) =>
+            this.log(
+              `event ${event.id} could not be kept in ${this.files.pendingDir} (${(err as Error).message}); ` +
+                'it is still delivered, but would be lost if the stand-in stopped first',
+            ),
+          );
+    this.track(persisted);
+    queue.push(event, persisted);
+    return persisted;
   }
+
+  /** The queue of `target` if it is still configured, else every configured one. */
+  private destinations(target: string): TargetQueue[] {
+    const same = this.queues.find((queue) => queue.target === target);
+    return same ? [same] : this.queues;
+  }
+
+  /** Queues again, in publish order, the events the last run left pending. */
+  private async resume(): Promise<void> {
+    const { events, unreadable } = await this.files.readPending();
+    for (const file of unreadable) this.log(`pending event ${file} is not readable; left in place`);
+    this.deadLettered = (await this.files.readDeadLetters()).length;
+    if (events.length === 0) return;
+    if (this.queues.length === 0) {
+      this.log(
+        `${events.length} pending event(s) kept in ${this.files.pendingDir}: no event target configured`,
+      );
+      return;
+    }
+    this.seq = events.reduce((max, event) => Math.max(max, event.seq), 0);
+    const seen = new Set<string>();
+    for (const stored of events) {
+      const event = pendingPart(stored);
+      const queues = this.destinations(event.target);
+      const writes = queues
+        .filter((queue) => !seen.has(`${queue.target} ${event.id}`))
+        .map((queue) => {
+          seen.add(`${queue.target} ${event.id}`);
+          return this.enqueue(queue, { ...event, target: queue.target }, queue.target === event.target);
+        });
+      // Moved to another target: the old file goes once the new one is written.
+      if (!queues.some((queue) => queue.target === event.target))
+        this.track(Promise.all(writes).then(() => this.files.remove(stored.file)));
+    }
+    this.log(`re-queued ${events.length} event(s) left pending by the last run`);
+  }
+}
+
+/** The pending-event fields of a stored record (without a dead letter's outcome or the file name). */
+function pendingPart(record: PendingEvent): PendingEvent {
+  const { target, id, key, seq, headers, body, publishedAt, budgetFrom } = record;
+  return { target, id, key, seq, headers, body, publishedAt, budgetFrom };
 }

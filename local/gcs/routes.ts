@@ -4,8 +4,9 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { pipeline } from 'node:stream';
+import { DELETED, FINALIZED, newEventId } from './cloud-event';
 import { GcsHttpError, invalid, invalidArgument, noSuchBucket, noSuchObject } from './errors';
-import { DELETED, type EventDispatcher, FINALIZED, newEventId } from './events';
+import type { EventDispatcher } from './events';
 import { readBody, sendError, sendJson, sendNoContent } from './http-util';
 import type { ObjectPatch, ObjectStore } from './object-store';
 import { checkReadPreconditions, int64Param, readPreconditions } from './preconditions';
@@ -218,8 +219,8 @@ async function deleteObject(
   res: ServerResponse,
 ): Promise<void> {
   const deleted = await ctx.store.remove(name, int64Param(query, 'generation'), readPreconditions(query));
+  await publish(ctx, DELETED, deleted, new Date().toISOString());
   sendNoContent(res);
-  publish(ctx, DELETED, deleted, new Date().toISOString());
 }
 
 /** Object metadata update: JSON body with the fields to change (custom metadata merged, null removes). */
@@ -329,9 +330,11 @@ async function upload(
     parsed.fields,
     preconditions,
   );
+  // Queued in order before the answer, and on disk by then: an acknowledged write always has its events.
+  const published = [publish(ctx, FINALIZED, created, created.updated)];
+  if (replaced) published.push(publish(ctx, DELETED, replaced, created.updated));
+  await Promise.all(published);
   sendJson(res, 200, toResource(created, ctx.bucket, ctx.baseUrl));
-  publish(ctx, FINALIZED, created, created.updated);
-  if (replaced) publish(ctx, DELETED, replaced, created.updated);
 }
 
 function publish(
@@ -339,8 +342,8 @@ function publish(
   type: typeof FINALIZED | typeof DELETED,
   obj: StoredObject,
   time: string,
-): void {
-  ctx.events.publish({
+): Promise<void> {
+  return ctx.events.publish({
     id: newEventId(),
     type,
     source: `//storage.googleapis.com/projects/_/buckets/${ctx.bucket}`,

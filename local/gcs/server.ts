@@ -5,7 +5,8 @@
  * gen2 function. Dev and test tool only (DESIGN 8); production talks to GCS.
  *
  * How it differs from the real service:
- * - One bucket only, the configured one, present from the start; any other bucket is 404 notFound. No
+ * - One bucket only, the configured one, present from the start; any other bucket is 404 notFound (and
+ *   `dead-letter` / `pending-events` cannot be its name: the event records live there). No
  *   bucket creation, bucket metadata beyond a fixed GET, IAM, ACLs, lifecycle rules (objects with a
  *   `customTime` are never expired), retention, holds, CMEK/CSEK, requester pays or soft delete.
  * - No authentication or authorization: the Authorization header is ignored; `userProject` is ignored.
@@ -27,18 +28,22 @@
  *   etag, not the XML API MD5 one.
  * - Error bodies have GCS's shape and reasons (notFound, conditionNotMet, invalid, required, ...), but the
  *   messages are not guaranteed to be GCS's word for word; unknown paths get a JSON 404.
- * - Events: sent straight to each target (no Pub/Sub, no Eventarc trigger filters or IAM/OIDC token); in
- *   order per target (real delivery is unordered); retried for 5xx/429/408/network errors with backoff from
- *   100 ms, doubling, capped at 5 s, 20 attempts, then dropped (Eventarc retries for up to 24 h). An
- *   overwrite emits `finalized` for the new generation, then `deleted` for the overwritten one. No
- *   `archived` / `metadataUpdated` events. `ce-subject`, `ce-source` and `ce-bucket` are percent-encoded
- *   per the CloudEvents HTTP binding (space, '"', '%' and non-ASCII), so read the name from the body.
- *   Events still queued when the stand-in closes are dropped (logged).
+ * - Events: sent straight to each target (no Pub/Sub, no Eventarc trigger filters or IAM/OIDC token), in
+ *   order per object (real delivery is unordered) with up to 16 objects in flight per target; retried for
+ *   5xx/408/409/429/timeouts/network errors with backoff from 1 s, doubling, capped at 60 s, with jitter, for
+ *   24 h (Eventarc: 10 s to 600 s, 24 h); any other non-2xx answer is dead-lettered at once (Eventarc
+ *   Standard would retry it too). What is given up on goes to `{dataDir}/dead-letter/` (Eventarc: dropped,
+ *   or a dead-letter topic); events still pending at close are kept on disk and delivered after the next
+ *   start (events.ts). An overwrite emits `finalized` for the new generation, then `deleted` for the
+ *   overwritten one. No `archived` / `metadataUpdated` events. `ce-subject`, `ce-source` and `ce-bucket` are
+ *   percent-encoded per the CloudEvents HTTP binding (space, '"', '%' and non-ASCII), so read the name from
+ *   the body.
  * - Atomic within one process only (per-name locks); two stand-ins must not share a data directory.
  */
 import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
-import { type DeliveryOptions, EventDispatcher } from './events';
+import { DEAD_LETTER_DIR, PENDING_DIR } from './event-files';
+import { type DeliveryOptions, type EventDelivery, EventDispatcher } from './events';
 import { ObjectStore } from './object-store';
 import { handleRequest } from './routes';
 
@@ -46,7 +51,8 @@ export interface GcsStandInOptions {
   port: number;
   /** Interface to listen on (default 127.0.0.1). */
   host?: string;
-  /** Objects are kept under `{dataDir}/{bucket}/`. */
+  /** Objects are kept under `{dataDir}/{bucket}/`, event records under `{dataDir}/pending-events/` and
+   * `{dataDir}/dead-letter/`. */
   dataDir: string;
   bucket: string;
   /** Accepted for symmetry with the real client configuration; nothing depends on it. */
@@ -55,7 +61,7 @@ export interface GcsStandInOptions {
   eventTargets?: string[];
   /** Where log lines go (default: stderr). */
   log?: (line: string) => void;
-  /** Backoff of event delivery (defaults: 100 ms doubling, capped at 5 s, 20 attempts, 10 s timeout). */
+  /** Event delivery (defaults: 16 in flight per target, backoff 1 s doubling to 60 s, 24 h budget). */
   eventDelivery?: DeliveryOptions;
 }
 
@@ -63,8 +69,10 @@ export interface GcsStandIn {
   /** Base URL, to pass to `new Storage({ apiEndpoint })`. */
   url: string;
   close(): Promise<void>;
-  /** Resolves when no CloudEvent delivery is pending or retrying. */
+  /** Resolves when no CloudEvent delivery is queued, in flight or retrying. */
   eventsIdle(): Promise<void>;
+  /** Counts, dead letters and their re-drive. */
+  events: EventDelivery;
 }
 
 /** Bucket names GCS accepts (without the dotted-name length rules); they become a directory name. */
@@ -72,10 +80,19 @@ const BUCKET_NAME = /^[a-z0-9][a-z0-9._-]{1,220}[a-z0-9]$/;
 
 export async function startGcsStandIn(options: GcsStandInOptions): Promise<GcsStandIn> {
   if (!BUCKET_NAME.test(options.bucket)) throw new Error(`Invalid bucket name: ${options.bucket}`);
+  if (options.bucket === DEAD_LETTER_DIR || options.bucket === PENDING_DIR)
+    throw new Error(
+      `The local GCS stand-in keeps its event records in ${options.bucket}/: pick another bucket`,
+    );
   const log = options.log ?? ((line: string) => process.stderr.write(`[gcs] ${line}\n`));
   const host = options.host ?? '127.0.0.1';
   const store = await ObjectStore.open(join(options.dataDir, options.bucket), options.bucket);
-  const events = new EventDispatcher(options.eventTargets ?? [], log, options.eventDelivery);
+  const events = await EventDispatcher.open(
+    options.dataDir,
+    options.eventTargets ?? [],
+    log,
+    options.eventDelivery,
+  );
   const urlHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
   const url = `http://${urlHost}:${options.port}`;
   const ctx = {
@@ -89,18 +106,26 @@ export async function startGcsStandIn(options: GcsStandInOptions): Promise<GcsSt
   const server = createServer((req, res) => {
     void handleRequest(ctx, req, res);
   });
-  await listen(server, options.port, host);
+  try {
+    await listen(server, options.port, host);
+  } catch (err) {
+    await events.close();
+    throw err;
+  }
   log(`serving bucket ${options.bucket} (${store.size} objects) at ${url}`);
   let closed: Promise<void> | undefined;
   return {
     url,
     eventsIdle: () => events.idle(),
+    events,
     close() {
-      closed ??= new Promise<void>((resolve, reject) => {
-        events.close();
-        server.close((err) => (err ? reject(err) : resolve()));
-        server.closeAllConnections();
-      });
+      closed ??= Promise.all([
+        new Promise<void>((resolve, reject) => {
+          server.close((err) => (err ? reject(err) : resolve()));
+          server.closeAllConnections();
+        }),
+        events.close(),
+      ]).then(() => undefined);
       return closed;
     },
   };

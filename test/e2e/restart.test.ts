@@ -1,6 +1,8 @@
 /**
  * `npm start` twice on one data directory: the second stack, with its own embedded PostgreSQL and bucket
- * files reopened from disk, serves what the first one stored, and stopping leaves no process listening.
+ * files reopened from disk, serves what the first one stored (also what it stored while the sync function
+ * was down: the object event pending at stop is delivered after the restart), and stopping leaves no process
+ * listening.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
@@ -38,7 +40,7 @@ async function start(ports: StackPorts) {
   });
 }
 
-it('keeps the data of the first start, and stops every process it started', {
+it('keeps the data of the first start, and the object events still pending, and stops every process it started', {
   timeout: 120_000,
 }, async () => {
   const [a, b, c, d, e, f] = await Promise.all(Array.from({ length: 6 }, () => freePort()));
@@ -51,9 +53,11 @@ it('keeps the data of the first start, and stops every process it started', {
     gcs: f!,
   };
   const artifact = { workflow: { id: 'kept' } };
+  const stranded = { workflow: { id: 'stored while the sync function was down' } };
 
   const first = await start(ports);
   let id: string;
+  let strandedId: string;
   try {
     const transport = new PushTransport({ url: first.urls.store, projectId: 'restart', topic: 'requests' });
     ({ artifact_id: id } = await publishArtifact(
@@ -61,6 +65,17 @@ it('keeps the data of the first start, and stops every process it started', {
       { transport },
     ));
     await first.eventsIdle();
+    await first.functions.syncArtifactMetadata.stop();
+    ({ artifact_id: strandedId } = await publishArtifact(
+      {
+        artifact_type: 'workflow',
+        tenant_id: 'restart',
+        artifact: stranded,
+        materialization: { mode: 'persist' },
+      },
+      { transport },
+    ));
+    await waitFor(async () => first.gcsEvents.stats().retrying > 0, 'the manifest event retrying');
   } finally {
     await first.stop();
   }
@@ -89,6 +104,13 @@ it('keeps the data of the first start, and stops every process it started', {
       return r.ok ? r : undefined;
     }, 'artifact readable after restart');
     expect(((await res.json()) as { artifact: unknown }).artifact).toEqual(artifact);
+    const late = await waitFor(async () => {
+      const r = await fetch(`${second.urls.api}/api/artifacts/${strandedId}`, {
+        headers: { authorization: `Bearer ${token}` },
+      });
+      return r.ok ? r : undefined;
+    }, 'the artifact stored while sync was down readable after restart');
+    expect(((await late.json()) as { artifact: unknown }).artifact).toEqual(stranded);
   } finally {
     await second.stop();
   }

@@ -1,6 +1,7 @@
 /**
  * The local GCS stand-in's own behaviour: GCS wire formats and error bodies, persistence across restarts,
- * CloudEvent delivery (headers, body, retries), and GcsBlobStore's error mapping when storage is down.
+ * the CloudEvents it posts (headers, body; how they are delivered: gcs-event-delivery.test.ts), and
+ * GcsBlobStore's error mapping when storage is down.
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -406,66 +407,6 @@ describe('GCS stand-in: CloudEvents', () => {
     const deleted = target.received[3]!.body;
     expect(deleted).toMatchObject({ name: 'x.json', size: '7', metageneration: '1', bucket: BUCKET });
     expect(new Set(target.received.map((e) => e.headers['ce-id'])).size).toBe(4);
-  });
-
-  it('retries while the receiver answers 503, then delivers once (same ce-id), in order', async () => {
-    const target = await receiver((n) => (n <= 3 ? 503 : 204));
-    await target.listen();
-    const logs: string[] = [];
-    const { standIn, store } = await start({ eventTargets: [target.url], logs });
-    await store.putIfAbsent('one.json', Buffer.from('{}'), { contentType: 'application/json' });
-    await store.putIfAbsent('two.json', Buffer.from('{}'), { contentType: 'application/json' });
-    const started = Date.now();
-    await standIn.eventsIdle();
-    expect(Date.now() - started).toBeLessThan(5000);
-    expect(target.attempts.map((a) => a.status)).toEqual([503, 503, 503, 204, 204]);
-    expect(new Set(target.attempts.slice(0, 4).map((a) => a.id)).size).toBe(1);
-    expect(target.received.map((e) => e.body.name)).toEqual(['one.json', 'two.json']);
-    expect(logs.some((l) => /retrying/.test(l))).toBe(true);
-  });
-
-  it('retries while the receiver cannot be reached', async () => {
-    const target = await receiver();
-    const { standIn, store } = await start({ eventTargets: [target.url] });
-    await store.putIfAbsent('late.json', Buffer.from('{}'), { contentType: 'application/json' });
-    await new Promise((resolve) => setTimeout(resolve, 400));
-    expect(target.received).toHaveLength(0);
-    await target.listen();
-    await standIn.eventsIdle();
-    expect(target.received.map((e) => e.body.name)).toEqual(['late.json']);
-  });
-
-  it('drops an event when its attempts run out, then goes on with the next one', async () => {
-    let failing = true;
-    const target = await receiver(() => (failing ? 503 : 204));
-    await target.listen();
-    const logs: string[] = [];
-    const { standIn, store } = await start({
-      eventTargets: [target.url],
-      logs,
-      eventDelivery: { initialDelayMs: 10, maxAttempts: 3 },
-    });
-    await store.putIfAbsent('doomed.json', Buffer.from('{}'), { contentType: 'application/json' });
-    await standIn.eventsIdle();
-    expect(target.attempts.map((a) => a.status)).toEqual([503, 503, 503]);
-    expect(logs.some((l) => l.includes('dropped') && l.includes('after 3 attempts'))).toBe(true);
-    failing = false;
-    await store.putIfAbsent('fine.json', Buffer.from('{}'), { contentType: 'application/json' });
-    await standIn.eventsIdle();
-    expect(target.received.map((e) => e.body.name)).toEqual(['fine.json']);
-  });
-
-  it('drops an event the receiver rejects with a 4xx, with a log line', async () => {
-    const target = await receiver((n) => (n === 1 ? 400 : 204));
-    await target.listen();
-    const logs: string[] = [];
-    const { standIn, store } = await start({ eventTargets: [target.url], logs });
-    await store.putIfAbsent('rejected.json', Buffer.from('{}'), { contentType: 'application/json' });
-    await store.putIfAbsent('accepted.json', Buffer.from('{}'), { contentType: 'application/json' });
-    await standIn.eventsIdle();
-    expect(target.attempts.map((a) => a.status)).toEqual([400, 204]);
-    expect(target.received.map((e) => e.body.name)).toEqual(['accepted.json']);
-    expect(logs.some((l) => l.includes('dropped') && l.includes('objects/rejected.json'))).toBe(true);
   });
 });
 

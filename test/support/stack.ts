@@ -10,6 +10,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inject } from 'vitest';
+import type { DeliveryOptions } from '../../local/gcs';
 import { freePort } from '../../local/net';
 import { type Stack, startStack } from '../../local/stack';
 import { mintJwt } from '../../local/tokens';
@@ -56,8 +57,11 @@ export interface TestStack {
   stop(): Promise<void>;
 }
 
+/** Object events are retried quickly in tests, and given up on (dead-lettered) after a minute. */
+const TEST_EVENT_DELIVERY: DeliveryOptions = { initialDelayMs: 100, maxDelayMs: 2000, retryBudgetMs: 60_000 };
+
 export async function startTestStack(
-  options: { functionEnv?: Record<string, string> } = {},
+  options: { functionEnv?: Record<string, string>; gcsEventDelivery?: DeliveryOptions } = {},
 ): Promise<TestStack> {
   const dataDir = mkdtempSync(join(tmpdir(), 'artifact-store-e2e-'));
   const relay = await startEventRelay();
@@ -82,6 +86,7 @@ export async function startTestStack(
     ...(emulatorHost ? { pubsubEmulatorHost: emulatorHost } : {}),
     functionEnv: { LOG_LEVEL: 'DEBUG', ...options.functionEnv },
     gcsEventTargets: [relay.url],
+    gcsEventDelivery: { ...TEST_EVENT_DELIVERY, ...options.gcsEventDelivery },
     build: false,
   });
   relay.setTarget(`${stack.urls.sync}/`);
