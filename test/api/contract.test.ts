@@ -436,6 +436,33 @@ describe('request ids and logs', () => {
   });
 });
 
+describe('clients that go away', () => {
+  it('a client gone before the first byte is an INFO line, never an ERROR (20 times)', async () => {
+    const { connect } = await import('node:net');
+    const url = new URL(h.t.stack.urls.api);
+    const ids: string[] = [];
+    for (let i = 0; i < 20; i++) {
+      const id = `gone-${randomUUID()}`;
+      ids.push(id);
+      const socket = connect(Number(url.port), url.hostname);
+      await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
+      socket.write(
+        `GET /api/artifacts/${stored.id}/visuals/workflow_visual HTTP/1.1\r\nHost: x\r\n` +
+          `Authorization: Bearer ${token}\r\nX-Request-Id: ${id}\r\n\r\n`,
+      );
+      // Gone right after asking: before the row lookup and the stream to storage are done.
+      await new Promise((r) => setTimeout(r, i % 5));
+      socket.destroy();
+    }
+    const done = () =>
+      h.t.logs('artifactsApi').filter((l) => ids.includes(String(l.request_id)) && l.message === 'request');
+    for (let i = 0; i < 100 && done().length < ids.length; i++) await new Promise((r) => setTimeout(r, 50));
+    const lines = h.t.logs('artifactsApi').filter((l) => ids.includes(String(l.request_id)));
+    expect(lines.filter((l) => l.severity === 'ERROR')).toEqual([]);
+    expect(lines.some((l) => l.message === 'unexpected error')).toBe(false);
+  });
+});
+
 describe('GET /api/openapi.json', () => {
   it('is served without a token', async () => {
     const res = await h.call('/api/openapi.json');

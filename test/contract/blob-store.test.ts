@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type GcsStandIn, startGcsStandIn } from '../../local/gcs';
 import { freePort } from '../../local/net';
 import { type BlobStore, listAll, type ObjectInfo } from '../../shared/blob-store';
+import { TransientError } from '../../shared/errors';
 import { GcsBlobStore } from '../../shared/gcs-blob-store';
 
 const BUCKET = 'contract-bucket';
@@ -52,6 +53,48 @@ function expectInfo(info: ObjectInfo, name: string, bytes: Buffer, contentType: 
   expect(info.md5Hash).toBe(md5(bytes));
   expect(Number.isNaN(Date.parse(info.timeCreated))).toBe(false);
 }
+
+describe('GcsBlobStore failures', () => {
+  it("an upload whose bytes the service reports differently (the client's FILE_NO_UPLOAD) is transient", async () => {
+    // A storage service that acknowledges uploads with a hash that is not the bytes' own.
+    const { createServer } = await import('node:http');
+    const server = createServer((req, res) => {
+      req.resume();
+      req.on('end', () => {
+        if (req.method === 'DELETE') return void res.writeHead(204).end();
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(
+          JSON.stringify({
+            kind: 'storage#object',
+            name: 'x',
+            bucket: BUCKET,
+            generation: '1',
+            metageneration: '1',
+            size: '3',
+            md5Hash: md5(Buffer.from('not the bytes')),
+            crc32c: 'AAAAAA==',
+          }),
+        );
+      });
+    });
+    const port = await freePort();
+    await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+    try {
+      const liar = new GcsBlobStore({
+        bucket: BUCKET,
+        apiEndpoint: `http://127.0.0.1:${port}`,
+        projectId: 'p',
+      });
+      const err = await liar
+        .putIfAbsent('x', Buffer.from('abc'), { contentType: 'text/plain' })
+        .catch((e) => e);
+      expect(err).toBeInstanceOf(TransientError);
+      expect((err as Error).message).toMatch(/uploaded data did not match/);
+    } finally {
+      server.close();
+    }
+  });
+});
 
 describe('BlobStore contract: GcsBlobStore against the local GCS stand-in', () => {
   it('putIfAbsent creates the object and reports it', async () => {
@@ -216,6 +259,42 @@ describe('BlobStore contract: GcsBlobStore against the local GCS stand-in', () =
     expect((await store.get(name))?.bytes.equals(bytes)).toBe(true);
     const opened = await store.openRead(name);
     expect((await readAll(opened!.stream)).equals(bytes)).toBe(true);
+  });
+
+  it('touch merges custom metadata, moves metageneration and updated on, keeps bytes and generation', async () => {
+    const name = `${scope()}visual.png`;
+    const bytes = randomBytes(64);
+    const put = await store.putIfAbsent(name, bytes, {
+      contentType: 'image/png',
+      metadata: { sha256: 'abc' },
+    });
+    if (!put.created) throw new Error('not created');
+    await new Promise((r) => setTimeout(r, 5));
+    const touched = await store.touch(name, { reused_at: '2026-12-03T00:00:00.000Z' });
+    expect(touched).toMatchObject({
+      generation: put.info.generation,
+      metageneration: '2',
+      metadata: { sha256: 'abc', reused_at: '2026-12-03T00:00:00.000Z' },
+    });
+    expect(Date.parse(touched!.updated)).toBeGreaterThan(Date.parse(put.info.updated));
+    expect((await store.get(name))!.bytes.equals(bytes)).toBe(true);
+    expect(await store.touch(`${scope()}missing`, { x: '1' })).toBeNull();
+  });
+
+  it('a delete conditional on a metageneration that moved on deletes nothing (a reuse wins over reconcile)', async () => {
+    const name = `${scope()}visual.png`;
+    const put = await store.putIfAbsent(name, randomBytes(16), { contentType: 'image/png' });
+    if (!put.created) throw new Error('not created');
+    const seen = put.info; // what a reconcile listing saw
+    await store.touch(name, { reused_at: new Date().toISOString() }); // a store reuses it meanwhile
+    expect(
+      await store.delete(name, { generation: seen.generation, metageneration: seen.metageneration }),
+    ).toBe(false);
+    const now = (await store.head(name))!;
+    expect(await store.delete(name, { generation: now.generation, metageneration: now.metageneration })).toBe(
+      true,
+    );
+    expect(await store.head(name)).toBeNull();
   });
 
   it('an empty object round-trips', async () => {
