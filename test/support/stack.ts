@@ -61,7 +61,12 @@ export interface TestStack {
 const TEST_EVENT_DELIVERY: DeliveryOptions = { initialDelayMs: 100, maxDelayMs: 2000, retryBudgetMs: 60_000 };
 
 export async function startTestStack(
-  options: { functionEnv?: Record<string, string>; gcsEventDelivery?: DeliveryOptions } = {},
+  options: {
+    functionEnv?: Record<string, string>;
+    gcsEventDelivery?: DeliveryOptions;
+    /** A PostgreSQL of the test's own (migrated by the stack), instead of the run's shared one. */
+    databaseUrl?: string;
+  } = {},
 ): Promise<TestStack> {
   const dataDir = mkdtempSync(join(tmpdir(), 'artifact-store-e2e-'));
   const relay = await startEventRelay();
@@ -82,7 +87,7 @@ export async function startTestStack(
     projectId: 'test-project',
     bucket: 'test-artifacts',
     topic: `artifact-store-requests-${randomUUID().slice(0, 8)}`,
-    databaseUrl: inject('databaseUrl'),
+    databaseUrl: options.databaseUrl ?? inject('databaseUrl'),
     ...(emulatorHost ? { pubsubEmulatorHost: emulatorHost } : {}),
     functionEnv: { LOG_LEVEL: 'DEBUG', ...options.functionEnv },
     gcsEventTargets: [relay.url],
