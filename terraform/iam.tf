@@ -12,7 +12,7 @@ resource "google_service_account" "api" {
 resource "google_service_account" "store" {
   account_id   = "${var.name_prefix}-store"
   display_name = "Artifact store writer (storeArtifact)"
-  description  = "Runtime identity of the store function: creates artifact objects, reads staged payloads."
+  description  = "Runtime identity of the store function: creates artifact objects, touches reused visuals, reads staged payloads."
   depends_on   = [google_project_service.enabled]
 }
 
@@ -46,7 +46,7 @@ resource "google_service_account" "build" {
 
 # ---------------------------------------------------------------------------------------------------------
 # Custom roles: the predefined object roles either lack delete (objectViewer) or add create and update
-# (objectUser, objectAdmin).
+# (objectUser, objectAdmin). storage.objects.update changes an object's metadata only, never its bytes.
 
 resource "google_project_iam_custom_role" "object_reader_deleter" {
   role_id     = "${replace(var.name_prefix, "-", "_")}_object_reader_deleter"
@@ -55,11 +55,13 @@ resource "google_project_iam_custom_role" "object_reader_deleter" {
   permissions = ["storage.objects.get", "storage.objects.list", "storage.objects.delete"]
 }
 
+# The store touches a visual it reuses (a metadata PATCH: storage.objects.update), so that a reconcile that
+# judged it unreferenced earlier cannot delete it any more (its delete is conditional on the metageneration).
 resource "google_project_iam_custom_role" "object_writer" {
   role_id     = "${replace(var.name_prefix, "-", "_")}_object_writer"
   title       = "Artifact store object writer"
-  description = "Create, read and list objects. Creating over an existing object would also need delete, which this role lacks: writes are create-only."
-  permissions = ["storage.objects.create", "storage.objects.get", "storage.objects.list"]
+  description = "Create, read and list objects, and update their metadata. Creating over an existing object would also need delete, which this role lacks: writes are create-only."
+  permissions = ["storage.objects.create", "storage.objects.get", "storage.objects.list", "storage.objects.update"]
 }
 
 # ---------------------------------------------------------------------------------------------------------

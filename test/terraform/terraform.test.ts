@@ -652,26 +652,47 @@ describe('identities and roles', () => {
     expect(tf.variables.get('publisher_members')!.default).toEqual([]);
   });
 
-  it('custom roles: nothing beyond object get/list/delete/create; the sync and API roles cannot create', () => {
+  it('custom roles: nothing beyond object get/list/delete/create/update; only the store may create or update', () => {
     const perms = (name: string) =>
       resource(`google_project_iam_custom_role.${name}`).permissions as string[];
+    const customRoles = [...tf.resources.keys()]
+      .filter((a) => a.startsWith('google_project_iam_custom_role.'))
+      .map((a) => a.split('.')[1]!);
+    expect(customRoles.sort()).toEqual(['object_reader_deleter', 'object_writer']);
     expect(perms('object_reader_deleter').sort()).toEqual([
       'storage.objects.delete',
       'storage.objects.get',
       'storage.objects.list',
     ]);
+    // update = metadata only (the store touches a visual it reuses); create without delete = create-only.
     expect(perms('object_writer').sort()).toEqual([
       'storage.objects.create',
       'storage.objects.get',
       'storage.objects.list',
+      'storage.objects.update',
     ]);
     const roleOf = (address: string) => referenced(resource(address).role, 'google_project_iam_custom_role')!;
-    expect(perms(roleOf('google_storage_bucket_iam_member.sync_objects'))).not.toContain(
-      'storage.objects.create',
+    // Every grant of a custom role that can create or update goes to the store, and to nobody else.
+    const writers = new Set(
+      customRoles.filter((r) =>
+        perms(r).some((p) => p === 'storage.objects.create' || p === 'storage.objects.update'),
+      ),
     );
-    expect(perms(roleOf('google_storage_bucket_iam_member.api_objects'))).not.toContain(
-      'storage.objects.create',
-    );
+    expect([...writers]).toEqual(['object_writer']);
+    for (const [address, r] of tf.resources) {
+      const custom = referenced(r.role, 'google_project_iam_custom_role');
+      if (!custom || !writers.has(custom)) continue;
+      expect(address, `${address} grants ${custom}`).toBe('google_storage_bucket_iam_member.store_objects');
+      expect(r.member).toBe('${google_service_account.store.member}');
+    }
+    for (const grant of ['sync_objects', 'api_objects']) {
+      expect(perms(roleOf(`google_storage_bucket_iam_member.${grant}`)), grant).not.toContain(
+        'storage.objects.create',
+      );
+      expect(perms(roleOf(`google_storage_bucket_iam_member.${grant}`)), grant).not.toContain(
+        'storage.objects.update',
+      );
+    }
     // The store writes create-only and never deletes a manifest (the commit point).
     expect(perms(roleOf('google_storage_bucket_iam_member.store_objects'))).not.toContain(
       'storage.objects.delete',
