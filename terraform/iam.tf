@@ -85,17 +85,17 @@ resource "google_storage_bucket_iam_member" "store_objects" {
   member = google_service_account.store.member
 }
 
-# The store deletes staged payloads once consumed and its own visuals when the manifest write fails, but it
-# never deletes a manifest (artifacts/{type}/{tenant}/{id}.json, the commit point): only the API deletes
-# artifacts. Visual names always end in an image extension, never in .json.
+# The store deletes the staged payloads it consumed, and nothing else: no attempt deletes an object it wrote,
+# since a racing attempt's committed manifest may reference it (DESIGN 3; leftovers are reconcile's). Without
+# delete under artifacts/ the store can neither remove nor overwrite a manifest or a visual.
 resource "google_storage_bucket_iam_member" "store_deletes" {
   bucket = google_storage_bucket.artifacts.name
   role   = google_project_iam_custom_role.object_reader_deleter.id
   member = google_service_account.store.member
   condition {
-    title       = "not-manifests"
-    description = "Any object except an artifact manifest."
-    expression  = "!(resource.name.startsWith(\"${local.objects}/artifacts/\") && resource.name.endsWith(\".json\"))"
+    title       = "staging-only"
+    description = "Consumed claim-check payloads under staging/."
+    expression  = "resource.name.startsWith(\"${local.objects}/staging/\")"
   }
 }
 

@@ -693,14 +693,13 @@ describe('identities and roles', () => {
         'storage.objects.update',
       );
     }
-    // The store writes create-only and never deletes a manifest (the commit point).
+    // The store writes create-only and deletes nothing but the staged payloads it consumed: never a manifest
+    // (the commit point) nor a visual (a racing attempt's manifest may reference it).
     expect(perms(roleOf('google_storage_bucket_iam_member.store_objects'))).not.toContain(
       'storage.objects.delete',
     );
     const storeDeletes = one(resource('google_storage_bucket_iam_member.store_deletes').condition);
-    expect(storeDeletes.expression).toBe(
-      '!(resource.name.startsWith("${local.objects}/artifacts/") && resource.name.endsWith(".json"))',
-    );
+    expect(storeDeletes.expression).toBe('resource.name.startsWith("${local.objects}/staging/")');
     expect(tf.locals.objects).toBe('projects/_/buckets/${var.bucket_name}/objects');
     const staging = one(resource('google_storage_bucket_iam_member.publishers_staging').condition);
     expect(staging.expression).toBe('resource.name.startsWith("${local.objects}/staging/")');
