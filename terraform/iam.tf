@@ -26,7 +26,7 @@ resource "google_service_account" "store_push" {
 resource "google_service_account" "sync" {
   account_id   = "${var.name_prefix}-sync"
   display_name = "Artifact store metadata sync (syncArtifactMetadata)"
-  description  = "Runtime identity of both sync deployments: reads and deletes artifact objects, never creates them."
+  description  = "Runtime identity of both sync deployments: reads and deletes artifact objects, never creates them (only its quarantine records)."
   depends_on   = [google_project_service.enabled]
 }
 
@@ -96,6 +96,19 @@ resource "google_storage_bucket_iam_member" "store_deletes" {
     title       = "staging-only"
     description = "Consumed claim-check payloads under staging/."
     expression  = "resource.name.startsWith(\"${local.objects}/staging/\")"
+  }
+}
+
+# The sync function keeps an event it can never handle under quarantine/sync/ (DESIGN 7), create-only, and
+# creates nothing anywhere else: it can never resurrect an artifact object.
+resource "google_storage_bucket_iam_member" "sync_quarantine" {
+  bucket = google_storage_bucket.artifacts.name
+  role   = "roles/storage.objectCreator"
+  member = google_service_account.sync.member
+  condition {
+    title       = "sync-quarantine-only"
+    description = "Quarantine records of the sync function under quarantine/sync/."
+    expression  = "resource.name.startsWith(\"${local.objects}/quarantine/sync/\")"
   }
 }
 

@@ -43,6 +43,7 @@ import {
   PublisherConfig,
 } from '../../shared/config';
 import { parsePolicy } from '../../shared/materialization-policy';
+import { SYNC_QUARANTINE_PREFIX } from '../../shared/paths';
 
 const TF_DIR = join(ROOT, 'terraform');
 
@@ -612,6 +613,7 @@ describe('identities and roles', () => {
         'bucket:artifacts | custom:object_reader_deleter | sa:store if',
         'bucket:artifacts | custom:object_reader_deleter | sa:sync',
         'bucket:artifacts | custom:object_writer | sa:store',
+        'bucket:artifacts | roles/storage.objectCreator | sa:sync if',
         'bucket:artifacts | roles/storage.objectCreator | var:publisher_members if',
         'bucket:sources | roles/storage.objectViewer | sa:build',
         'project | roles/eventarc.eventReceiver | sa:sync_trigger',
@@ -701,6 +703,12 @@ describe('identities and roles', () => {
     const storeDeletes = one(resource('google_storage_bucket_iam_member.store_deletes').condition);
     expect(storeDeletes.expression).toBe('resource.name.startsWith("${local.objects}/staging/")');
     expect(tf.locals.objects).toBe('projects/_/buckets/${var.bucket_name}/objects');
+    // The sync function creates its quarantine records (DESIGN 7) and nothing else.
+    const syncQuarantine = one(resource('google_storage_bucket_iam_member.sync_quarantine').condition);
+    expect(syncQuarantine.expression).toBe(
+      `resource.name.startsWith("\${local.objects}/${SYNC_QUARANTINE_PREFIX}")`,
+    );
+    expect(SYNC_QUARANTINE_PREFIX).toBe('quarantine/sync/');
     const staging = one(resource('google_storage_bucket_iam_member.publishers_staging').condition);
     expect(staging.expression).toBe('resource.name.startsWith("${local.objects}/staging/")');
     const buildSources = one(resource('google_project_iam_member.build_source_reader').condition);
