@@ -37,6 +37,20 @@ resource "google_service_account" "sync_trigger" {
   depends_on   = [google_project_service.enabled]
 }
 
+resource "google_service_account" "reconcile" {
+  account_id   = "${var.name_prefix}-reconcile"
+  display_name = "Artifact store reconcile (reconcileArtifacts)"
+  description  = "Runtime identity of the reconcile function: lists, reads and deletes artifact objects, never creates or changes them."
+  depends_on   = [google_project_service.enabled]
+}
+
+resource "google_service_account" "reconcile_scheduler" {
+  account_id   = "${var.name_prefix}-scheduler"
+  display_name = "Artifact store reconcile schedule"
+  description  = "Identity in the OIDC token Cloud Scheduler calls the reconcile function with; may only invoke it."
+  depends_on   = [google_project_service.enabled]
+}
+
 resource "google_service_account" "build" {
   account_id   = "${var.name_prefix}-build"
   display_name = "Artifact store function builds"
@@ -77,6 +91,15 @@ resource "google_storage_bucket_iam_member" "sync_objects" {
   bucket = google_storage_bucket.artifacts.name
   role   = google_project_iam_custom_role.object_reader_deleter.id
   member = google_service_account.sync.member
+}
+
+# Reconcile lists artifacts/, reads manifests, and removes leftovers and what is left of deleted artifacts;
+# it records rows from manifests but never writes an object (its deletes are conditional on the generation,
+# and on the metageneration for unreferenced objects, so a visual a store has just reused survives).
+resource "google_storage_bucket_iam_member" "reconcile_objects" {
+  bucket = google_storage_bucket.artifacts.name
+  role   = google_project_iam_custom_role.object_reader_deleter.id
+  member = google_service_account.reconcile.member
 }
 
 resource "google_storage_bucket_iam_member" "store_objects" {
@@ -153,6 +176,15 @@ resource "google_cloud_run_service_iam_member" "sync_invoker" {
   service  = each.value.name
   role     = "roles/run.invoker"
   member   = google_service_account.sync_trigger.member
+}
+
+# Only the reconcile schedule's identity may call the reconcile function.
+resource "google_cloud_run_service_iam_member" "reconcile_invoker" {
+  project  = var.project_id
+  location = google_cloudfunctions2_function.reconcile.location
+  service  = google_cloudfunctions2_function.reconcile.name
+  role     = "roles/run.invoker"
+  member   = google_service_account.reconcile_scheduler.member
 }
 
 # Eventarc requires the trigger's identity to hold this project-level role (it has no narrower scope).
