@@ -24,6 +24,11 @@ cors_origins = ["https://app.example.com"]
 # store_timeout_seconds = 300
 # api_invoker_members   = ["allUsers"]
 
+# Reconcile (DESIGN 14), run by Cloud Scheduler; these are the defaults.
+# reconcile_schedule      = "17 * * * *"
+# reconcile_time_zone     = "Etc/UTC"
+# reconcile_grace_minutes = 60
+
 # Persist workflows and SOPs for 90 days, everything else ephemeral; requests may ask to persist up to a year.
 # Leave unset for the shipped default (shared/default-materialization-policy.json).
 materialization_policy = {

@@ -12,7 +12,7 @@ resource "google_service_account" "api" {
 resource "google_service_account" "store" {
   account_id   = "${var.name_prefix}-store"
   display_name = "Artifact store writer (storeArtifact)"
-  description  = "Runtime identity of the store function: creates artifact objects, reads staged payloads."
+  description  = "Runtime identity of the store function: creates artifact objects, touches reused visuals, reads staged payloads."
   depends_on   = [google_project_service.enabled]
 }
 
@@ -26,7 +26,7 @@ resource "google_service_account" "store_push" {
 resource "google_service_account" "sync" {
   account_id   = "${var.name_prefix}-sync"
   display_name = "Artifact store metadata sync (syncArtifactMetadata)"
-  description  = "Runtime identity of both sync deployments: reads and deletes artifact objects, never creates them."
+  description  = "Runtime identity of both sync deployments: reads and deletes artifact objects, never creates them (only its quarantine records)."
   depends_on   = [google_project_service.enabled]
 }
 
@@ -34,6 +34,20 @@ resource "google_service_account" "sync_trigger" {
   account_id   = "${var.name_prefix}-sync-trigger"
   display_name = "Artifact store storage triggers"
   description  = "Identity Eventarc delivers bucket events to the sync functions with; may only receive events and invoke them."
+  depends_on   = [google_project_service.enabled]
+}
+
+resource "google_service_account" "reconcile" {
+  account_id   = "${var.name_prefix}-reconcile"
+  display_name = "Artifact store reconcile (reconcileArtifacts)"
+  description  = "Runtime identity of the reconcile function: lists, reads and deletes artifact objects, never creates or changes them."
+  depends_on   = [google_project_service.enabled]
+}
+
+resource "google_service_account" "reconcile_scheduler" {
+  account_id   = "${var.name_prefix}-scheduler"
+  display_name = "Artifact store reconcile schedule"
+  description  = "Identity in the OIDC token Cloud Scheduler calls the reconcile function with; may only invoke it."
   depends_on   = [google_project_service.enabled]
 }
 
@@ -46,7 +60,7 @@ resource "google_service_account" "build" {
 
 # ---------------------------------------------------------------------------------------------------------
 # Custom roles: the predefined object roles either lack delete (objectViewer) or add create and update
-# (objectUser, objectAdmin).
+# (objectUser, objectAdmin). storage.objects.update changes an object's metadata only, never its bytes.
 
 resource "google_project_iam_custom_role" "object_reader_deleter" {
   role_id     = "${replace(var.name_prefix, "-", "_")}_object_reader_deleter"
@@ -55,11 +69,13 @@ resource "google_project_iam_custom_role" "object_reader_deleter" {
   permissions = ["storage.objects.get", "storage.objects.list", "storage.objects.delete"]
 }
 
+# The store touches a visual it reuses (a metadata PATCH: storage.objects.update), so that a reconcile that
+# judged it unreferenced earlier cannot delete it any more (its delete is conditional on the metageneration).
 resource "google_project_iam_custom_role" "object_writer" {
   role_id     = "${replace(var.name_prefix, "-", "_")}_object_writer"
   title       = "Artifact store object writer"
-  description = "Create, read and list objects. Creating over an existing object would also need delete, which this role lacks: writes are create-only."
-  permissions = ["storage.objects.create", "storage.objects.get", "storage.objects.list"]
+  description = "Create, read and list objects, and update their metadata. Creating over an existing object would also need delete, which this role lacks: writes are create-only."
+  permissions = ["storage.objects.create", "storage.objects.get", "storage.objects.list", "storage.objects.update"]
 }
 
 # ---------------------------------------------------------------------------------------------------------
@@ -77,23 +93,45 @@ resource "google_storage_bucket_iam_member" "sync_objects" {
   member = google_service_account.sync.member
 }
 
+# Reconcile lists artifacts/, reads manifests, and removes leftovers and what is left of deleted artifacts;
+# it records rows from manifests but never writes an object (its deletes are conditional on the generation,
+# and on the metageneration for unreferenced objects, so a visual a store has just reused survives).
+resource "google_storage_bucket_iam_member" "reconcile_objects" {
+  bucket = google_storage_bucket.artifacts.name
+  role   = google_project_iam_custom_role.object_reader_deleter.id
+  member = google_service_account.reconcile.member
+}
+
 resource "google_storage_bucket_iam_member" "store_objects" {
   bucket = google_storage_bucket.artifacts.name
   role   = google_project_iam_custom_role.object_writer.id
   member = google_service_account.store.member
 }
 
-# The store deletes staged payloads once consumed and its own visuals when the manifest write fails, but it
-# never deletes a manifest (artifacts/{type}/{tenant}/{id}.json, the commit point): only the API deletes
-# artifacts. Visual names always end in an image extension, never in .json.
+# The store deletes the staged payloads it consumed, and nothing else: no attempt deletes an object it wrote,
+# since a racing attempt's committed manifest may reference it (DESIGN 3; leftovers are reconcile's). Without
+# delete under artifacts/ the store can neither remove nor overwrite a manifest or a visual.
 resource "google_storage_bucket_iam_member" "store_deletes" {
   bucket = google_storage_bucket.artifacts.name
   role   = google_project_iam_custom_role.object_reader_deleter.id
   member = google_service_account.store.member
   condition {
-    title       = "not-manifests"
-    description = "Any object except an artifact manifest."
-    expression  = "!(resource.name.startsWith(\"${local.objects}/artifacts/\") && resource.name.endsWith(\".json\"))"
+    title       = "staging-only"
+    description = "Consumed claim-check payloads under staging/."
+    expression  = "resource.name.startsWith(\"${local.objects}/staging/\")"
+  }
+}
+
+# The sync function keeps an event it can never handle under quarantine/sync/ (DESIGN 7), create-only, and
+# creates nothing anywhere else: it can never resurrect an artifact object.
+resource "google_storage_bucket_iam_member" "sync_quarantine" {
+  bucket = google_storage_bucket.artifacts.name
+  role   = "roles/storage.objectCreator"
+  member = google_service_account.sync.member
+  condition {
+    title       = "sync-quarantine-only"
+    description = "Quarantine records of the sync function under quarantine/sync/."
+    expression  = "resource.name.startsWith(\"${local.objects}/quarantine/sync/\")"
   }
 }
 
@@ -138,6 +176,15 @@ resource "google_cloud_run_service_iam_member" "sync_invoker" {
   service  = each.value.name
   role     = "roles/run.invoker"
   member   = google_service_account.sync_trigger.member
+}
+
+# Only the reconcile schedule's identity may call the reconcile function.
+resource "google_cloud_run_service_iam_member" "reconcile_invoker" {
+  project  = var.project_id
+  location = google_cloudfunctions2_function.reconcile.location
+  service  = google_cloudfunctions2_function.reconcile.name
+  role     = "roles/run.invoker"
+  member   = google_service_account.reconcile_scheduler.member
 }
 
 # Eventarc requires the trigger's identity to hold this project-level role (it has no narrower scope).

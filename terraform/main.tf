@@ -1,6 +1,7 @@
 # The artifact store on GCP (DESIGN 1): a request topic whose push subscription feeds the store function,
 # the artifact bucket whose object events feed the metadata sync function (deployed once per event type),
-# and the HTTP API. Build the bundles first (`npm run build`): the archives are made from dist/functions/.
+# the HTTP API, and the reconcile function Cloud Scheduler runs (reconcile.tf). Build the bundles first
+# (`npm run build`): the archives are made from dist/functions/.
 
 data "google_project" "this" {
   project_id = var.project_id
@@ -8,7 +9,7 @@ data "google_project" "this" {
 
 locals {
   # Folders written by scripts/build.ts; each name is the function its bundle registers (the entry point).
-  bundles = toset(["artifactsApi", "storeArtifact", "syncArtifactMetadata"])
+  bundles = toset(["artifactsApi", "reconcileArtifacts", "storeArtifact", "syncArtifactMetadata"])
 
   bucket_location = coalesce(var.bucket_location, var.region)
   # Storage triggers must live where the bucket is.
@@ -33,6 +34,8 @@ locals {
     "artifactregistry.googleapis.com",
     "cloudbuild.googleapis.com",
     "cloudfunctions.googleapis.com",
+    # The reconcile schedule.
+    "cloudscheduler.googleapis.com",
     "cloudresourcemanager.googleapis.com",
     "eventarc.googleapis.com",
     "iam.googleapis.com",

@@ -40,19 +40,32 @@ output "function_names" {
     store          = google_cloudfunctions2_function.store.name
     sync_finalized = google_cloudfunctions2_function.sync["finalized"].name
     sync_deleted   = google_cloudfunctions2_function.sync["deleted"].name
+    reconcile      = google_cloudfunctions2_function.reconcile.name
   }
 }
 
 output "service_accounts" {
   description = "The service accounts this configuration created, by role."
   value = {
-    api          = google_service_account.api.email
-    store        = google_service_account.store.email
-    store_push   = google_service_account.store_push.email
-    sync         = google_service_account.sync.email
-    sync_trigger = google_service_account.sync_trigger.email
-    build        = google_service_account.build.email
+    api                 = google_service_account.api.email
+    store               = google_service_account.store.email
+    store_push          = google_service_account.store_push.email
+    sync                = google_service_account.sync.email
+    sync_trigger        = google_service_account.sync_trigger.email
+    reconcile           = google_service_account.reconcile.email
+    reconcile_scheduler = google_service_account.reconcile_scheduler.email
+    build               = google_service_account.build.email
   }
+}
+
+output "reconcile_url" {
+  description = "URL of the reconcile function (internal ingress: reachable from Cloud Scheduler, not from the internet)."
+  value       = google_cloudfunctions2_function.reconcile.service_config[0].uri
+}
+
+output "reconcile_job" {
+  description = "The Cloud Scheduler job that runs reconcile; run it now with: gcloud scheduler jobs run <job> --location <region>."
+  value       = google_cloud_scheduler_job.reconcile.name
 }
 
 output "cli_environment" {

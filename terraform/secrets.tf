@@ -34,12 +34,13 @@ resource "google_secret_manager_secret_version" "jwt_secret" {
   }
 }
 
-# Each function reads only the secrets it needs: all three the service role key, only the API the JWT secret.
+# Each function reads only the secrets it needs: all four the service role key, only the API the JWT secret.
 resource "google_secret_manager_secret_iam_member" "service_role_key" {
   for_each = {
-    api   = google_service_account.api.member
-    store = google_service_account.store.member
-    sync  = google_service_account.sync.member
+    api       = google_service_account.api.member
+    store     = google_service_account.store.member
+    sync      = google_service_account.sync.member
+    reconcile = google_service_account.reconcile.member
   }
   secret_id = google_secret_manager_secret.service_role_key.id
   role      = "roles/secretmanager.secretAccessor"

@@ -207,6 +207,37 @@ variable "sync_max_instances" {
   }
 }
 
+variable "reconcile_schedule" {
+  description = "When Cloud Scheduler runs reconcile (cron, five fields, in reconcile_time_zone). Default: hourly, at minute 17."
+  type        = string
+  default     = "17 * * * *"
+  validation {
+    condition     = can(regex("^\\S+( +\\S+){4}$", trimspace(var.reconcile_schedule)))
+    error_message = "reconcile_schedule must be a cron expression of five fields, such as \"17 * * * *\"."
+  }
+}
+
+variable "reconcile_time_zone" {
+  description = "Time zone of reconcile_schedule (a tz database name)."
+  type        = string
+  default     = "Etc/UTC"
+  validation {
+    condition     = can(regex("^[A-Za-z_]+(/[A-Za-z0-9_+-]+)*$", var.reconcile_time_zone))
+    error_message = "reconcile_time_zone must be a tz database name such as Etc/UTC or Europe/Berlin."
+  }
+}
+
+variable "reconcile_grace_minutes" {
+  description = "Reconcile removes an unreferenced object only once it is older than this (RECONCILE_GRACE_MINUTES): longer than any store attempt runs, so a store still writing its visuals is never cut short."
+  type        = number
+  default     = 60
+  validation {
+    # The store runs at most 600 s (store_timeout_seconds); 15 minutes leaves a margin.
+    condition     = var.reconcile_grace_minutes >= 15 && var.reconcile_grace_minutes <= 10080 && floor(var.reconcile_grace_minutes) == var.reconcile_grace_minutes
+    error_message = "reconcile_grace_minutes must be an integer from 15 (longer than a store attempt may run) to 10080 (a week)."
+  }
+}
+
 variable "api_min_instances" {
   description = "Instances of the API kept warm (0 = scale to zero, with a cold start on the first request)."
   type        = number

@@ -25,7 +25,12 @@ const rootPackage = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'))
 const rootLock = JSON.parse(readFileSync(join(ROOT, 'package-lock.json'), 'utf8'));
 
 /** The signature type each function registers (DESIGN 1). */
-const SIGNATURES = { artifactsApi: 'http', storeArtifact: 'cloudevent', syncArtifactMetadata: 'cloudevent' };
+const SIGNATURES = {
+  artifactsApi: 'http',
+  reconcileArtifacts: 'http',
+  storeArtifact: 'cloudevent',
+  syncArtifactMetadata: 'cloudevent',
+};
 
 /** A configuration every function accepts: they validate theirs while loading. */
 const ENV = {
@@ -56,6 +61,9 @@ afterAll(() => rmSync(outDir, { recursive: true, force: true }));
 describe('build()', () => {
   it('makes one bundle per function folder, one per configured function', () => {
     expect(bundles.map((b) => b.name)).toEqual(listFunctions());
+    expect(Object.keys(SIGNATURES).sort(), 'every function has its expected signature here').toEqual(
+      listFunctions().sort(),
+    );
     expect(bundles.map((b) => b.name).sort()).toEqual(Object.keys(FUNCTION_CONFIGS).sort());
     for (const b of bundles) {
       expect(b.dir).toBe(join(outDir, b.name));

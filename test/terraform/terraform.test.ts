@@ -7,7 +7,8 @@
  *   variable its configuration schema requires (evaluated by terraform itself with example.tfvars, then
  *   validated by the schema and by loading the bundle with exactly that environment); topic, bucket and
  *   secret names agree across resources; every function has its own service account; the IAM bindings are
- *   exactly the reviewed set, none broader than needed;
+ *   exactly the reviewed set, none broader than needed; the reconcile schedule calls its function with the
+ *   OIDC identity that alone may invoke it, with a body (evaluated by terraform) the function accepts;
  * - variables.tf's validations and the policy variable, evaluated by terraform with example.tfvars (a
  *   configuration of variables and outputs only needs no provider).
  * `terraform validate` needs the google provider and cannot run offline; docs/deploy.md lists what only a
@@ -27,6 +28,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from '@cdktf/hcl2json';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createReconcileHandler } from '../../functions/reconcileArtifacts/handler';
 import {
   type BundleInfo,
   build,
@@ -35,14 +37,19 @@ import {
   probeFunction,
   ROOT,
 } from '../../scripts/build';
+import type { BlobStore } from '../../shared/blob-store';
 import {
   describeVariables,
   FUNCTION_CONFIGS,
   type FunctionName,
   loadConfig,
   PublisherConfig,
+  ReconcileArtifactsConfig,
 } from '../../shared/config';
+import type { Logger } from '../../shared/log';
 import { parsePolicy } from '../../shared/materialization-policy';
+import type { MetadataStore } from '../../shared/metadata-store';
+import { SYNC_QUARANTINE_PREFIX } from '../../shared/paths';
 
 const TF_DIR = join(ROOT, 'terraform');
 
@@ -239,6 +246,14 @@ withTerraform('variables and example.tfvars', () => {
         }
       }
     }
+    // The body Cloud Scheduler sends the reconcile function (the provider takes it base64-encoded).
+    const body = one(resource('google_cloud_scheduler_job.reconcile').http_target).body as string;
+    const bodyExpression = /^\$\{(.*)\}$/.exec(body)?.[1];
+    expect(bodyExpression, 'the scheduler body is one expression').toBeDefined();
+    expect(bodyExpression, 'the scheduler body can be evaluated without resources').not.toMatch(
+      /\b(google_|data\.|var\.|local\.)/,
+    );
+    output.reconcile_body = { value: `\${base64decode(${bodyExpression})}` };
     writeFileSync(join(dir, 'terraform', 'evaluate.tf.json'), JSON.stringify({ locals, output }, null, 2));
   }
 
@@ -302,6 +317,10 @@ withTerraform('variables and example.tfvars', () => {
     ['cors_origins', '["https://app.example.com/path"]'],
     ['cors_origins', '["*"]'],
     ['materialization_policy', '{ version = 2, default = { mode = "persist" } }'],
+    ['reconcile_grace_minutes', '5'],
+    ['reconcile_grace_minutes', '60.5'],
+    ['reconcile_schedule', 'every hour'],
+    ['reconcile_time_zone', 'UTC+2'],
   ])('variables.tf rejects %s = %s', (name, value) => {
     const run = terraform(
       [
@@ -424,10 +443,79 @@ withTerraform('variables and example.tfvars', () => {
       const store = functions.find((f) => f.entryPoint === 'storeArtifact')!;
       expect(refersTo(store.env.MATERIALIZATION_POLICY, 'local.materialization_policy_json')).toBe(true);
       for (const fn of functions) {
+        const secrets = fn.secrets.map((s) => s.key).sort();
+        expect(secrets, `${fn.address}: only the API reads the JWT secret`).toEqual(
+          fn.entryPoint === 'artifactsApi'
+            ? ['SUPABASE_JWT_SECRET', 'SUPABASE_SERVICE_ROLE_KEY']
+            : ['SUPABASE_SERVICE_ROLE_KEY'],
+        );
         expect(refersTo(fn.env.GOOGLE_CLOUD_PROJECT, 'var.project_id'), fn.address).toBe(true);
         expect(refersTo(fn.env.SUPABASE_URL, 'var.supabase_url'), fn.address).toBe(true);
       }
     });
+
+    it("reconcile gets the grace period; terraform's default is the code's", () => {
+      const reconcile = functions.find((f) => f.entryPoint === 'reconcileArtifacts')!;
+      expect(Object.keys(reconcile.env).sort()).toEqual([
+        'ARTIFACT_BUCKET',
+        'GOOGLE_CLOUD_PROJECT',
+        'RECONCILE_GRACE_MINUTES',
+        'SUPABASE_URL',
+      ]);
+      expect(reconcile.env.RECONCILE_GRACE_MINUTES).toBe('${tostring(var.reconcile_grace_minutes)}');
+      const codeDefault = ReconcileArtifactsConfig.shape.RECONCILE_GRACE_MINUTES.parse(undefined);
+      expect(tf.variables.get('reconcile_grace_minutes')!.default).toBe(codeDefault);
+      const env = outputs.env_reconcile!.value as Record<string, string>;
+      expect(env.RECONCILE_GRACE_MINUTES, 'example.tfvars keeps the default').toBe(String(codeDefault));
+      expect(loadConfig(ReconcileArtifactsConfig, env).RECONCILE_GRACE_MINUTES).toBe(codeDefault);
+    });
+  });
+
+  it('the body Cloud Scheduler sends is {} (JSON), which the reconcile function answers with a whole pass', async () => {
+    const body = outputs.reconcile_body!.value as string;
+    expect(JSON.parse(body)).toEqual({});
+    const calls: string[] = [];
+    const blobs = {
+      list: async (prefix: string) => {
+        calls.push(`list ${prefix}`);
+        return { items: [] };
+      },
+    } as unknown as BlobStore;
+    const metadata = {
+      rowStates: async () => [],
+      liveRows: async (filter: object) => {
+        calls.push(`liveRows ${JSON.stringify(filter)}`);
+        return [];
+      },
+    } as unknown as MetadataStore;
+    const silent = { info: () => {}, error: () => {} } as unknown as Logger;
+    const handler = createReconcileHandler({ blobs, metadata, graceMinutes: 60 }, silent);
+    let status = 0;
+    let answer: unknown;
+    const res = {
+      status(code: number) {
+        status = code;
+        return this;
+      },
+      set() {
+        return this;
+      },
+      json(value: unknown) {
+        answer = value;
+        return this;
+      },
+    };
+    await handler({ method: 'POST', body: JSON.parse(body) } as never, res as never);
+    expect(status, JSON.stringify(answer)).toBe(200);
+    expect(answer).toEqual({
+      scanned: 0,
+      recorded: 0,
+      marked_deleted: 0,
+      removed: 0,
+      refused: 0,
+      dry_run: false,
+    });
+    expect(calls, 'the whole bucket and every live row').toEqual(['list artifacts/', 'liveRows {}']);
   });
 });
 
@@ -515,7 +603,13 @@ describe('names agree across resources', () => {
 });
 
 describe('identities and roles', () => {
-  const RUNTIME = { artifactsApi: 'api', storeArtifact: 'store', syncArtifactMetadata: 'sync' } as const;
+  const RUNTIME = {
+    artifactsApi: 'api',
+    reconcileArtifacts: 'reconcile',
+    storeArtifact: 'store',
+    syncArtifactMetadata: 'sync',
+  } as const;
+  const RUNTIME_ACCOUNT = /^sa:(api|store|sync|reconcile)( |$)/;
 
   it('every function has its own service account; triggers, pushes and builds use others', () => {
     const byEntryPoint = new Map<string, Set<string>>();
@@ -541,10 +635,12 @@ describe('identities and roles', () => {
     expect(push.audience).toBe('${google_cloudfunctions2_function.store.service_config[0].uri}');
     const accounts = [...tf.resources.keys()].filter((a) => a.startsWith('google_service_account.'));
     expect(accounts.sort()).toEqual(
-      ['api', 'build', 'store', 'store_push', 'sync', 'sync_trigger'].map(
+      ['api', 'build', 'reconcile', 'reconcile_scheduler', 'store', 'store_push', 'sync', 'sync_trigger'].map(
         (n) => `google_service_account.${n}`,
       ),
     );
+    const schedule = one(one(resource('google_cloud_scheduler_job.reconcile').http_target).oidc_token);
+    expect(serviceAccountOf(schedule.service_account_email)).toBe('reconcile_scheduler');
   });
 
   /** Every IAM grant as `scope | role | member[ if]`, members and roles named by what they refer to. */
@@ -609,9 +705,11 @@ describe('identities and roles', () => {
     expect(grants()).toEqual(
       [
         'bucket:artifacts | custom:object_reader_deleter | sa:api',
+        'bucket:artifacts | custom:object_reader_deleter | sa:reconcile',
         'bucket:artifacts | custom:object_reader_deleter | sa:store if',
         'bucket:artifacts | custom:object_reader_deleter | sa:sync',
         'bucket:artifacts | custom:object_writer | sa:store',
+        'bucket:artifacts | roles/storage.objectCreator | sa:sync if',
         'bucket:artifacts | roles/storage.objectCreator | var:publisher_members if',
         'bucket:sources | roles/storage.objectViewer | sa:build',
         'project | roles/eventarc.eventReceiver | sa:sync_trigger',
@@ -620,10 +718,12 @@ describe('identities and roles', () => {
         'project | roles/storage.objectViewer | sa:build if',
         'repository:functions | roles/artifactregistry.writer | sa:build',
         'run:api | roles/run.invoker | var:api_invoker_members',
+        'run:reconcile | roles/run.invoker | sa:reconcile_scheduler',
         'run:store | roles/run.invoker | sa:store_push',
         'run:sync | roles/run.invoker | sa:sync_trigger',
         'secret:jwt_secret | roles/secretmanager.secretAccessor | sa:api',
         'secret:service_role_key | roles/secretmanager.secretAccessor | sa:api',
+        'secret:service_role_key | roles/secretmanager.secretAccessor | sa:reconcile',
         'secret:service_role_key | roles/secretmanager.secretAccessor | sa:store',
         'secret:service_role_key | roles/secretmanager.secretAccessor | sa:sync',
         'serviceAccount:api | roles/iam.serviceAccountTokenCreator | sa:api',
@@ -643,44 +743,86 @@ describe('identities and roles', () => {
       const [scope, role, member] = g.split(' | ') as [string, string, string];
       expect(role, g).not.toMatch(broad);
       if (scope === 'project')
-        expect(member, `${g}: runtime accounts get no project-wide role`).not.toMatch(
-          /^sa:(api|store|sync)( |$)/,
-        );
+        expect(member, `${g}: runtime accounts get no project-wide role`).not.toMatch(RUNTIME_ACCOUNT);
       if (member.startsWith('sa:api')) expect(role, `${g}: the API never publishes`).not.toMatch(/pubsub/);
-      if (role === 'roles/run.invoker') expect(member).not.toMatch(/^sa:(api|store|sync)( |$)/);
+      if (role === 'roles/run.invoker') expect(member).not.toMatch(RUNTIME_ACCOUNT);
     }
     expect(tf.variables.get('publisher_members')!.default).toEqual([]);
+    // The identities in tokens (push, schedule) may invoke their one function and do nothing else.
+    const of = (member: string) => grants().filter((g) => g.endsWith(` | ${member}`));
+    expect(of('sa:reconcile_scheduler')).toEqual([
+      'run:reconcile | roles/run.invoker | sa:reconcile_scheduler',
+    ]);
+    expect(of('sa:store_push')).toEqual(['run:store | roles/run.invoker | sa:store_push']);
+    // Reconcile reads, lists and deletes artifact objects, reads the service role key, and nothing else.
+    expect(of('sa:reconcile')).toEqual([
+      'bucket:artifacts | custom:object_reader_deleter | sa:reconcile',
+      'secret:service_role_key | roles/secretmanager.secretAccessor | sa:reconcile',
+    ]);
   });
 
-  it('custom roles: nothing beyond object get/list/delete/create; the sync and API roles cannot create', () => {
+  it('custom roles: nothing beyond object get/list/delete/create/update; only the store may create or update', () => {
     const perms = (name: string) =>
       resource(`google_project_iam_custom_role.${name}`).permissions as string[];
+    const customRoles = [...tf.resources.keys()]
+      .filter((a) => a.startsWith('google_project_iam_custom_role.'))
+      .map((a) => a.split('.')[1]!);
+    expect(customRoles.sort()).toEqual(['object_reader_deleter', 'object_writer']);
     expect(perms('object_reader_deleter').sort()).toEqual([
       'storage.objects.delete',
       'storage.objects.get',
       'storage.objects.list',
     ]);
+    // update = metadata only (the store touches a visual it reuses); create without delete = create-only.
     expect(perms('object_writer').sort()).toEqual([
       'storage.objects.create',
       'storage.objects.get',
       'storage.objects.list',
+      'storage.objects.update',
     ]);
     const roleOf = (address: string) => referenced(resource(address).role, 'google_project_iam_custom_role')!;
-    expect(perms(roleOf('google_storage_bucket_iam_member.sync_objects'))).not.toContain(
-      'storage.objects.create',
+    // Every grant of a custom role that can create or update goes to the store, and to nobody else.
+    const writers = new Set(
+      customRoles.filter((r) =>
+        perms(r).some((p) => p === 'storage.objects.create' || p === 'storage.objects.update'),
+      ),
     );
-    expect(perms(roleOf('google_storage_bucket_iam_member.api_objects'))).not.toContain(
-      'storage.objects.create',
-    );
-    // The store writes create-only and never deletes a manifest (the commit point).
+    expect([...writers]).toEqual(['object_writer']);
+    for (const [address, r] of tf.resources) {
+      const custom = referenced(r.role, 'google_project_iam_custom_role');
+      if (!custom || !writers.has(custom)) continue;
+      expect(address, `${address} grants ${custom}`).toBe('google_storage_bucket_iam_member.store_objects');
+      expect(r.member).toBe('${google_service_account.store.member}');
+    }
+    // Reconcile: exactly get, list and delete (it records rows, never writes an object).
+    expect(perms(roleOf('google_storage_bucket_iam_member.reconcile_objects')).sort()).toEqual([
+      'storage.objects.delete',
+      'storage.objects.get',
+      'storage.objects.list',
+    ]);
+    expect(resource('google_storage_bucket_iam_member.reconcile_objects').condition).toBeUndefined();
+    for (const grant of ['sync_objects', 'api_objects', 'reconcile_objects']) {
+      expect(perms(roleOf(`google_storage_bucket_iam_member.${grant}`)), grant).not.toContain(
+        'storage.objects.create',
+      );
+      expect(perms(roleOf(`google_storage_bucket_iam_member.${grant}`)), grant).not.toContain(
+        'storage.objects.update',
+      );
+    }
+    // The store writes create-only and deletes nothing but the staged payloads it consumed: never a manifest
+    // (the commit point) nor a visual (a racing attempt's manifest may reference it).
     expect(perms(roleOf('google_storage_bucket_iam_member.store_objects'))).not.toContain(
       'storage.objects.delete',
     );
     const storeDeletes = one(resource('google_storage_bucket_iam_member.store_deletes').condition);
-    expect(storeDeletes.expression).toBe(
-      '!(resource.name.startsWith("${local.objects}/artifacts/") && resource.name.endsWith(".json"))',
-    );
+    expect(storeDeletes.expression).toBe('resource.name.startsWith("${local.objects}/staging/")');
     expect(tf.locals.objects).toBe('projects/_/buckets/${var.bucket_name}/objects');
+    // The sync function creates its quarantine records (DESIGN 7) and nothing else.
+    const syncQuarantine = one(resource('google_storage_bucket_iam_member.sync_quarantine').condition);
+    expect(syncQuarantine.expression).toBe(
+      `resource.name.startsWith("\${local.objects}/${SYNC_QUARANTINE_PREFIX}")`,
+    );
+    expect(SYNC_QUARANTINE_PREFIX).toBe('quarantine/sync/');
     const staging = one(resource('google_storage_bucket_iam_member.publishers_staging').condition);
     expect(staging.expression).toBe('resource.name.startsWith("${local.objects}/staging/")');
     const buildSources = one(resource('google_project_iam_member.build_source_reader').condition);
@@ -690,7 +832,7 @@ describe('identities and roles', () => {
   });
 });
 
-describe('resources as DESIGN 3, 6, 7 and 10 describe them', () => {
+describe('resources as DESIGN 3, 6, 7, 10 and 14 describe them', () => {
   it('the bucket: uniform access, public access prevention, lifecycle of staging/, quarantine/ and retained artifacts', () => {
     const bucket = resource('google_storage_bucket.artifacts');
     expect(bucket.uniform_bucket_level_access).toBe(true);
@@ -749,13 +891,70 @@ describe('resources as DESIGN 3, 6, 7 and 10 describe them', () => {
     expect(tf.locals.trigger_region).toBe('${lower(google_storage_bucket.artifacts.location)}');
   });
 
-  it('the API is public HTTP; store and sync accept internal traffic only', () => {
+  it('the API is public HTTP; store, sync and reconcile accept internal traffic only', () => {
     for (const fn of functions) {
       expect(fn.service.ingress_settings, fn.address).toBe(
         fn.entryPoint === 'artifactsApi' ? 'ALLOW_ALL' : 'ALLOW_INTERNAL_ONLY',
       );
     }
     expect(tf.variables.get('api_invoker_members')!.default).toEqual(['allUsers']);
+  });
+
+  it('reconcile (DESIGN 14): one instance, one request at a time, the longest HTTP timeout, internal only', () => {
+    const reconcile = functions.filter((f) => f.entryPoint === 'reconcileArtifacts');
+    expect(reconcile.map((f) => f.address)).toEqual(['google_cloudfunctions2_function.reconcile']);
+    const { service, trigger } = reconcile[0]!;
+    expect(trigger, 'run by the schedule, not by an event').toBeUndefined();
+    expect(service.ingress_settings).toBe('ALLOW_INTERNAL_ONLY');
+    // Two runs never overlap: at most one instance, serving one request.
+    expect(service.max_instance_count).toBe(1);
+    expect(service.max_instance_request_concurrency).toBe(1);
+    expect(service.min_instance_count).toBe(0);
+    expect(service.timeout_seconds).toBe(3600);
+  });
+
+  it('the reconcile schedule: Cloud Scheduler POSTs {} to the function URL with its own OIDC identity', () => {
+    const jobs = [...tf.resources.keys()].filter((a) => a.startsWith('google_cloud_scheduler_job.'));
+    expect(jobs).toEqual(['google_cloud_scheduler_job.reconcile']);
+    const job = resource('google_cloud_scheduler_job.reconcile');
+    expect(job.schedule).toBe('${var.reconcile_schedule}');
+    expect(job.time_zone).toBe('${var.reconcile_time_zone}');
+    expect(tf.variables.get('reconcile_schedule')!.default).toBe('17 * * * *');
+    expect(tf.variables.get('reconcile_time_zone')!.default).toBe('Etc/UTC');
+    expect(job.region).toBe('${google_cloudfunctions2_function.reconcile.location}');
+    expect(job.paused, 'the schedule runs').toBeUndefined();
+    // Cloud Scheduler's longest wait for an HTTP target.
+    expect(job.attempt_deadline).toBe('1800s');
+    const retry = one(job.retry_config);
+    expect(retry).toEqual({
+      retry_count: 2,
+      min_backoff_duration: '300s',
+      max_backoff_duration: '900s',
+      max_doublings: 1,
+    });
+    const url = '${google_cloudfunctions2_function.reconcile.service_config[0].uri}';
+    const target = one(job.http_target);
+    expect(target.http_method).toBe('POST');
+    expect(target.uri).toBe(url);
+    expect(target.headers).toEqual({ 'Content-Type': 'application/json' });
+    expect(target.body).toBe('${base64encode(jsonencode({}))}');
+    expect(target.oauth_token, 'Cloud Run takes OIDC tokens, not OAuth').toBeUndefined();
+    const oidc = one(target.oidc_token);
+    expect(oidc.service_account_email).toBe('${google_service_account.reconcile_scheduler.email}');
+    // Cloud Run checks the token's audience against the service URL.
+    expect(oidc.audience).toBe(url);
+    // The invoker grant: that account, on exactly that service, made before the job can first run.
+    const invoker = resource('google_cloud_run_service_iam_member.reconcile_invoker');
+    expect(invoker).toEqual({
+      project: '${var.project_id}',
+      location: '${google_cloudfunctions2_function.reconcile.location}',
+      service: '${google_cloudfunctions2_function.reconcile.name}',
+      role: 'roles/run.invoker',
+      member: '${google_service_account.reconcile_scheduler.member}',
+    });
+    expect(job.depends_on).toContain('${google_cloud_run_service_iam_member.reconcile_invoker}');
+    expect(tf.outputs.get('reconcile_url')!.value).toBe(url);
+    expect(tf.outputs.get('reconcile_job')!.value).toBe('${google_cloud_scheduler_job.reconcile.name}');
   });
 
   it('the APIs the deployment uses are enabled and stay enabled on destroy', () => {
@@ -773,6 +972,7 @@ describe('resources as DESIGN 3, 6, 7 and 10 describe them', () => {
       'artifactregistry',
       'iam',
       'iamcredentials',
+      'cloudscheduler',
     ]) {
       expect(apis, api).toContain(`"${api}.googleapis.com"`);
     }
@@ -784,11 +984,18 @@ describe('the parsed configuration', () => {
   it('has the resources the checks read', () => {
     expect(functions.map((f) => f.address).sort()).toEqual([
       'google_cloudfunctions2_function.api',
+      'google_cloudfunctions2_function.reconcile',
       'google_cloudfunctions2_function.store',
       'google_cloudfunctions2_function.sync',
     ]);
     expect([...tf.outputs.keys()]).toEqual(
-      expect.arrayContaining(['api_url', 'request_topic', 'artifact_bucket']),
+      expect.arrayContaining([
+        'api_url',
+        'request_topic',
+        'artifact_bucket',
+        'reconcile_url',
+        'reconcile_job',
+      ]),
     );
   });
 });

@@ -5,6 +5,7 @@ import {
   FUNCTION_CONFIGS,
   loadConfig,
   PublisherConfig,
+  ReconcileArtifactsConfig,
   StoreArtifactConfig,
   SyncArtifactMetadataConfig,
 } from '../../shared/config';
@@ -277,12 +278,44 @@ describe('loadConfig: syncArtifactMetadata and the publisher', () => {
   it('has one schema per deployed function', () => {
     expect(Object.keys(FUNCTION_CONFIGS).sort()).toEqual([
       'artifactsApi',
+      'reconcileArtifacts',
       'storeArtifact',
       'syncArtifactMetadata',
     ]);
     expect(FUNCTION_CONFIGS.storeArtifact).toBe(StoreArtifactConfig);
     expect(FUNCTION_CONFIGS.artifactsApi).toBe(ArtifactsApiConfig);
     expect(FUNCTION_CONFIGS.syncArtifactMetadata).toBe(SyncArtifactMetadataConfig);
+    expect(FUNCTION_CONFIGS.reconcileArtifacts).toBe(ReconcileArtifactsConfig);
+  });
+});
+
+describe('loadConfig: reconcileArtifacts', () => {
+  it('needs storage and Supabase; the grace period defaults to 60 minutes', () => {
+    expect(loadConfig(ReconcileArtifactsConfig, BASE)).toEqual({ ...BASE, RECONCILE_GRACE_MINUTES: 60 });
+    const err = configError(() =>
+      loadConfig(ReconcileArtifactsConfig, { ARTIFACT_BUCKET: 'local-artifacts' }),
+    );
+    expect(err.details.problems).toEqual([
+      'SUPABASE_URL is required',
+      'SUPABASE_SERVICE_ROLE_KEY is required',
+    ]);
+  });
+
+  it('coerces the grace period and refuses a negative or fractional one', () => {
+    expect(
+      loadConfig(ReconcileArtifactsConfig, { ...BASE, RECONCILE_GRACE_MINUTES: '120' })
+        .RECONCILE_GRACE_MINUTES,
+    ).toBe(120);
+    expect(
+      loadConfig(ReconcileArtifactsConfig, { ...BASE, RECONCILE_GRACE_MINUTES: '0' }).RECONCILE_GRACE_MINUTES,
+    ).toBe(0);
+    for (const value of ['-1', '1.5', 'an hour']) {
+      expect(
+        configError(() => loadConfig(ReconcileArtifactsConfig, { ...BASE, RECONCILE_GRACE_MINUTES: value }))
+          .message,
+        value,
+      ).toContain('RECONCILE_GRACE_MINUTES:');
+    }
   });
 });
 
@@ -316,6 +349,12 @@ describe('describeVariables', () => {
       ]),
     );
     expect(optional).not.toContain('ARTIFACT_BUCKET');
+  });
+
+  it('reconcileArtifacts', () => {
+    const { required, optional } = describeVariables(ReconcileArtifactsConfig);
+    expect(required.sort()).toEqual(['ARTIFACT_BUCKET', 'SUPABASE_SERVICE_ROLE_KEY', 'SUPABASE_URL']);
+    expect(optional.sort()).toEqual(['GCS_API_ENDPOINT', 'GOOGLE_CLOUD_PROJECT', 'RECONCILE_GRACE_MINUTES']);
   });
 
   it('the publisher requires the project', () => {
