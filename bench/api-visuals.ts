@@ -17,10 +17,10 @@ import { join } from 'node:path';
 import { freePort } from '../local/net';
 import { startStack } from '../local/stack';
 import { mintJwt } from '../local/tokens';
-import { GcsBlobStore } from '../shared/gcs-blob-store';
-import { publishArtifact } from '../shared/publish';
-import { PushTransport } from '../shared/publish-transport';
-import { SupabaseMetadataStore } from '../shared/supabase-metadata-store';
+import { GcsBlobStore } from '../shared/adapters/gcs-blob-store';
+import { SupabaseMetadataStore } from '../shared/adapters/supabase-metadata-store';
+import { publishArtifact } from '../shared/producer/publish';
+import { PushTransport } from '../shared/producer/publish-transport';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const MB = 1024 * 1024;

@@ -31,7 +31,10 @@ const ENV: NodeJS.ProcessEnv = {
   TENANT_CLAIM: 'app_metadata.tenant_id',
   CORS_ORIGINS: '',
   VISUAL_URL_MODE: 'signed',
-  MATERIALIZATION_POLICY: readFileSync(join(ROOT, 'shared', 'default-materialization-policy.json'), 'utf8'),
+  MATERIALIZATION_POLICY: readFileSync(
+    join(ROOT, 'shared', 'domain', 'default-materialization-policy.json'),
+    'utf8',
+  ),
 };
 
 interface Case {

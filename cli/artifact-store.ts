@@ -19,10 +19,10 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { LOCAL } from '../local/defaults';
 import { LOCAL_JWT_SECRET, mintJwt } from '../local/tokens';
-import { GcsBlobStore } from '../shared/gcs-blob-store';
-import { publishArtifact } from '../shared/publish';
-import { type PublishTransport, PubSubTransport, PushTransport } from '../shared/publish-transport';
-import type { StoreRequestInput } from '../shared/store-request';
+import { GcsBlobStore } from '../shared/adapters/gcs-blob-store';
+import type { StoreRequestInput } from '../shared/domain/store-request';
+import { publishArtifact } from '../shared/producer/publish';
+import { type PublishTransport, PubSubTransport, PushTransport } from '../shared/producer/publish-transport';
 import { quarantineCommand } from './quarantine';
 import { reconcileCommand } from './reconcile';
 

@@ -7,8 +7,8 @@
  */
 import { LOCAL } from '../local/defaults';
 import { LOCAL_JWT_SECRET, localServiceRoleKey } from '../local/tokens';
-import { GcsBlobStore } from '../shared/gcs-blob-store';
-import { SupabaseMetadataStore } from '../shared/supabase-metadata-store';
+import { GcsBlobStore } from '../shared/adapters/gcs-blob-store';
+import { SupabaseMetadataStore } from '../shared/adapters/supabase-metadata-store';
 
 const env = process.env;
 

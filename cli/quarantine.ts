@@ -7,11 +7,16 @@
  * `quarantine/replayed/...`. Replaying a sync record records the manifest it names, as its finalize event
  * would have, and moves the record the same way when that succeeds.
  */
-import { isPermanent } from '../shared/errors';
-import { parseManifestPath } from '../shared/paths';
-import type { PublishTransport } from '../shared/publish-transport';
-import { listQuarantine, markReplayed, readQuarantineRecord, replayMessage } from '../shared/quarantine';
-import { recordManifest } from '../shared/record-manifest';
+import { isPermanent } from '../shared/domain/errors';
+import { parseManifestPath } from '../shared/domain/paths';
+import {
+  listQuarantine,
+  markReplayed,
+  readQuarantineRecord,
+  replayMessage,
+} from '../shared/operations/quarantine';
+import { recordManifest } from '../shared/operations/record-manifest';
+import type { PublishTransport } from '../shared/producer/publish-transport';
 import { cliBlobStore, cliMetadataStore } from './backends';
 
 export interface QuarantineOptions {

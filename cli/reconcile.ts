@@ -1,9 +1,9 @@
 /**
  * `artifact-store reconcile [--tenant T] [--type T] [--dry-run] [--grace-minutes N]`: one reconcile pass
- * (shared/reconcile.ts) from this machine, the same work as the scheduled reconcileArtifacts function.
+ * (shared/operations/reconcile.ts) from this machine, the same work as the scheduled reconcileArtifacts function.
  * Prints the counts as JSON; on a terminal, progress on stderr and, with --verbose, each repair.
  */
-import { reconcile } from '../shared/reconcile';
+import { reconcile } from '../shared/operations/reconcile';
 import { cliBlobStore, cliMetadataStore } from './backends';
 
 export interface ReconcileCommandOptions {

@@ -6,11 +6,11 @@
 
 import { readFileSync } from 'node:fs';
 import { isDeepStrictEqual } from 'node:util';
-import { KNOWN_ARTIFACT_TYPES } from '../shared/artifact-types';
-import { GcsBlobStore } from '../shared/gcs-blob-store';
-import { publishArtifact } from '../shared/publish';
-import { type PublishTransport, PubSubTransport, PushTransport } from '../shared/publish-transport';
-import type { StoreRequestInput } from '../shared/store-request';
+import { GcsBlobStore } from '../shared/adapters/gcs-blob-store';
+import { KNOWN_ARTIFACT_TYPES } from '../shared/domain/artifact-types';
+import type { StoreRequestInput } from '../shared/domain/store-request';
+import { publishArtifact } from '../shared/producer/publish';
+import { type PublishTransport, PubSubTransport, PushTransport } from '../shared/producer/publish-transport';
 import { LOCAL } from './defaults';
 import { LOCAL_JWT_SECRET, mintJwt } from './tokens';
 

@@ -4,7 +4,7 @@
  * emulator redelivers a failing push about once a second, forever).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { emulatorOptions } from '../shared/publish-transport';
+import { emulatorOptions } from '../shared/producer/publish-transport';
 import { waitForPort } from './function-process';
 
 export interface PushSetup {

@@ -8,13 +8,14 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildOpenApiDocument } from '../functions/artifactsApi/openapi';
+import { OPERATIONS } from '../functions/artifactsApi/route-table';
 import { isEntryPoint } from './entry-point';
 
 export const OPENAPI_FILE = join(fileURLToPath(new URL('../', import.meta.url)), 'docs', 'openapi.json');
 
 /** The file's exact contents: the document, two-space indented, with a final newline. */
 export function openApiFileText(): string {
-  return `${JSON.stringify(buildOpenApiDocument(), null, 2)}\n`;
+  return `${JSON.stringify(buildOpenApiDocument(OPERATIONS), null, 2)}\n`;
 }
 
 if (isEntryPoint(import.meta.url)) {

@@ -1,6 +1,6 @@
 # The gen2 functions from one source tree, each from its own bundle (dist/functions/<entry point>), each
 # with its own service account: the API, the store and the sync here, the reconcile function in reconcile.tf.
-# Configuration: DESIGN 9 and shared/config.ts (the tests check every variable a function requires is set).
+# Configuration: DESIGN 9 and shared/platform/config.ts (the tests check every variable a function requires is set).
 
 # Images Cloud Build makes from the sources, in a repository of our own so the build account needs no
 # project-wide Artifact Registry access.

@@ -19,7 +19,7 @@ locals {
   # (one source of truth with the code's DEFAULT_POLICY; both sides are strings so the types agree).
   materialization_policy_json = (
     var.materialization_policy == null
-    ? jsonencode(jsondecode(file("${path.module}/../shared/default-materialization-policy.json")))
+    ? jsonencode(jsondecode(file("${path.module}/../shared/domain/default-materialization-policy.json")))
     : jsonencode(var.materialization_policy)
   )
 

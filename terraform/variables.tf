@@ -32,7 +32,7 @@ variable "bucket_name" {
   description = "Name of the artifact bucket (globally unique). The function sources go to \"<bucket_name>-sources\"."
   type        = string
   validation {
-    # The same rule as ARTIFACT_BUCKET in shared/config.ts, short enough for the "-sources" suffix.
+    # The same rule as ARTIFACT_BUCKET in shared/platform/config.ts, short enough for the "-sources" suffix.
     condition     = can(regex("^[a-z0-9][a-z0-9._-]{1,53}[a-z0-9]$", var.bucket_name)) && !can(regex("^goog|google", var.bucket_name))
     error_message = "bucket_name must be 3-55 characters of lower-case letters, digits, '-', '_' and '.', start and end with a letter or digit, and not contain \"google\" or start with \"goog\"."
   }
@@ -132,7 +132,7 @@ variable "cors_origins" {
   type        = list(string)
   default     = []
   validation {
-    # The rule of CORS_ORIGINS in shared/config.ts: scheme://host[:port], no wildcard.
+    # The rule of CORS_ORIGINS in shared/platform/config.ts: scheme://host[:port], no wildcard.
     condition     = alltrue([for o in var.cors_origins : can(regex("^https?://[^/?#\\s*@,]+/?$", o))])
     error_message = "Each CORS origin must be scheme://host[:port] (no path, no *), e.g. https://app.example.com."
   }
@@ -145,7 +145,7 @@ variable "api_invoker_members" {
 }
 
 variable "materialization_policy" {
-  description = "The materialization policy (DESIGN 6) as an object; passed to the store function as JSON (MATERIALIZATION_POLICY). null = the shipped default, shared/default-materialization-policy.json, read from the repository."
+  description = "The materialization policy (DESIGN 6) as an object; passed to the store function as JSON (MATERIALIZATION_POLICY). null = the shipped default, shared/domain/default-materialization-policy.json, read from the repository."
   type        = any
   default     = null
   validation {

@@ -6,14 +6,18 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { HttpFunction, Request, Response } from '@google-cloud/functions-framework';
-import { isTransient } from '../../shared/errors';
-import type { Logger } from '../../shared/log';
+import { isTransient } from '../../shared/domain/errors';
+import type { Logger } from '../../shared/platform/log';
+import type { Principal } from './auth';
 import type { ApiDeps } from './context';
 import { answerOptions, applyCors } from './cors';
 import { HttpProblem, problemOf, sendProblem } from './problem';
 import { allowedMethods, findRoute, MethodNotAllowed, matchRoute } from './router';
+import { validateParams, validateQuery } from './validate';
 
 const REQUEST_ID_RE = /^[A-Za-z0-9._:-]{1,128}$/;
+/** The principal of an operation that needs no token (no tenant's data). */
+const ANONYMOUS: Principal = { tenant_id: '', subject: null, role: null };
 
 export function createApi(deps: ApiDeps): HttpFunction {
   return async function artifactsApi(req, res) {
@@ -32,14 +36,20 @@ export function createApi(deps: ApiDeps): HttpFunction {
         answerOptions(deps.cors, req, res, allowedMethods(found.route));
         return;
       }
-      const match = matchRoute(req.method, req.path);
-      if (!match.auth) {
-        await match.handler({ req, res, params: match.params, deps, log });
-        return;
-      }
-      const principal = await deps.authenticate(req.header('authorization'), tenantParamOf(req));
-      log = log.child({ tenant_id: principal.tenant_id });
-      await match.handler({ req, res, principal, params: match.params, deps, log });
+      const { operation, params } = matchRoute(req.method, req.path);
+      const principal = operation.auth
+        ? await deps.authenticate(req.header('authorization'), tenantParamOf(req))
+        : ANONYMOUS;
+      if (operation.auth) log = log.child({ tenant_id: principal.tenant_id });
+      await operation.handler({
+        req,
+        res,
+        principal,
+        params: validateParams(operation, params),
+        query: validateQuery(operation.query, req.query),
+        deps,
+        log,
+      });
     } catch (err) {
       if (res.destroyed || req.destroyed) {
         // The client went away (before or during the response): nothing to answer, nothing went wrong here.

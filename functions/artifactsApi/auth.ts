@@ -20,8 +20,8 @@ import {
   type JWTVerifyGetKey,
   jwtVerify,
 } from 'jose';
-import { TransientError } from '../../shared/errors';
-import { TENANT_ID_RE } from '../../shared/paths';
+import { TransientError } from '../../shared/domain/errors';
+import { TENANT_ID_RE } from '../../shared/domain/names';
 import { HttpProblem } from './problem';
 
 export interface JwksOptions {

@@ -1,9 +1,8 @@
 /** What every route handler gets: its validated inputs' sources, the caller, and the API's collaborators. */
-import type { Request, Response } from '@google-cloud/functions-framework';
-import type { BlobStore } from '../../shared/blob-store';
-import type { Logger } from '../../shared/log';
-import type { MetadataStore } from '../../shared/metadata-store';
-import type { Authenticator, Principal } from './auth';
+import type { BlobStore } from '../../shared/adapters/blob-store';
+import type { MetadataStore } from '../../shared/adapters/metadata-store';
+import type { Logger } from '../../shared/platform/log';
+import type { Authenticator } from './auth';
 import type { CorsPolicy } from './cors';
 import type { CursorCodec } from './cursor';
 
@@ -21,18 +20,4 @@ export interface ApiDeps {
   cors: CorsPolicy;
   visuals: VisualDelivery;
   log: Logger;
-}
-
-/** A route that needs no token (the OpenAPI document). */
-export interface PublicRouteContext {
-  req: Request;
-  res: Response;
-  /** Decoded path parameters. */
-  params: string[];
-  deps: ApiDeps;
-  log: Logger;
-}
-
-export interface RouteContext extends PublicRouteContext {
-  principal: Principal;
 }

@@ -3,7 +3,7 @@
  * (HMAC-SHA256), so a forged, altered or foreign cursor is refused (400) instead of paging anything.
  */
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
-import type { ListFilter, ListPosition } from '../../shared/metadata-store';
+import type { ListFilter, ListPosition } from '../../shared/adapters/metadata-store';
 import { HttpProblem } from './problem';
 
 export interface CursorCodec {

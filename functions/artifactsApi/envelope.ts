@@ -1,5 +1,5 @@
 /** The API's view of a row: the envelope of DESIGN 5 (without the document, for list items). */
-import type { ArtifactRow } from '../../shared/artifact-row';
+import type { ArtifactRow } from '../../shared/domain/artifact-row';
 import type { ArtifactSummary } from './schemas';
 
 export function summaryOf(row: ArtifactRow): ArtifactSummary {

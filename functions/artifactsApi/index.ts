@@ -1,9 +1,9 @@
 /** artifactsApi: HTTP Cloud Function serving artifacts per tenant (DESIGN 5). Configuration is validated at cold start. */
 import * as functions from '@google-cloud/functions-framework';
-import { ArtifactsApiConfig, loadConfig } from '../../shared/config';
-import { PermanentError } from '../../shared/errors';
-import { createLogger } from '../../shared/log';
-import { createStores } from '../../shared/stores';
+import { createStores } from '../../shared/adapters/stores';
+import { PermanentError } from '../../shared/domain/errors';
+import { ArtifactsApiConfig, loadConfig } from '../../shared/platform/config';
+import { createLogger } from '../../shared/platform/log';
 import { createApi } from './app';
 import { createAuthenticator } from './auth';
 import { createCorsPolicy, parseCorsOrigins } from './cors';

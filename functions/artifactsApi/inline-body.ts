@@ -13,8 +13,8 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import type { Readable } from 'node:stream';
-import type { VisualDetail } from '../../shared/artifact-row';
-import { type JsonObject, mapVisualReferences, restoreVisual } from '../../shared/visuals';
+import type { VisualDetail } from '../../shared/domain/artifact-row';
+import { type JsonObject, mapVisualReferences, restoreVisual } from '../../shared/domain/visuals';
 
 /** Visuals opened (HTTP response started) ahead of the one being written. */
 export const INLINE_LOOKAHEAD = 4;

@@ -8,17 +8,12 @@
  * stand for (`io: 'output'`: `limit` is an integer 1-200, sent in decimal as every query value is).
  */
 import { z } from 'zod';
-import { IMAGE_TYPES } from '../../shared/image-format';
+import { IMAGE_TYPES } from '../../shared/domain/image-format';
 import { CLOCK_SKEW_SECONDS } from './auth';
-import { PROBLEM_TYPES, type ProblemKind } from './problem';
-import {
-  ArtifactIdParam,
-  components,
-  GetQuery,
-  ListQuery,
-  TenantOnlyQuery,
-  VisualNameParam,
-} from './schemas';
+import type { AnyOperation } from './operation';
+import { PROBLEM_TYPES } from './problem';
+import { HEADERS, PROBLEM_RESPONSES, type ResponseHeaderName } from './responses';
+import { components, PATH_PARAMS, TenantOnlyQuery } from './schemas';
 
 export const OPENAPI_VERSION = '3.1.0';
 export const API_VERSION = '1.0.0';
@@ -63,54 +58,8 @@ function queryParameters(shape: Record<string, z.ZodType>): Json[] {
   );
 }
 
-/** Every documented header is always sent with the responses that list it. */
-const header = (description: string, schema: Json = { type: 'string' }) => ({
-  description,
-  required: true,
-  schema,
-});
-
-const HEADERS = {
-  'X-Request-Id': header(
-    "The request's id: the caller's X-Request-Id when it is 1-128 of [A-Za-z0-9._:-], else a new UUID. Every log line of the request carries it.",
-  ),
-  ETag: header("The visual's strong entity tag: its sha256 in quotes."),
-  'Cache-Control': header('How long the response may be cached, and by whom.'),
-  Location: header('A V4 signed URL of the visual, valid for SIGNED_URL_TTL_SECONDS.', {
-    type: 'string',
-    format: 'uri',
-  }),
-  'Retry-After': header('Seconds to wait before retrying.', { type: 'integer' }),
-  'WWW-Authenticate': header('`Bearer realm="artifacts"`.'),
-};
-
 const headers = (...names: Array<keyof typeof HEADERS>) =>
   Object.fromEntries(['X-Request-Id', ...names].map((n) => [n, ref('headers', n)]));
-
-const PROBLEM_RESPONSES: Record<string, { kind: ProblemKind; description: string; headers?: string[] }> = {
-  BadRequest: {
-    kind: 'bad_request',
-    description:
-      'Bad id, visual name or query (unknown or repeated parameter, bad limit, invalid cursor), or a service_role token without `tenant_id`.',
-  },
-  Unauthorized: {
-    kind: 'unauthorized',
-    description:
-      'No token, or a token that is malformed, badly signed, expired, not yet valid, for another audience or issuer, or without a tenant.',
-    headers: ['WWW-Authenticate'],
-  },
-  NotFound: {
-    kind: 'not_found',
-    description:
-      "No such artifact or visual for this tenant: missing, deleted, expired or another tenant's (never 403, so existence does not leak).",
-  },
-  InternalError: { kind: 'internal', description: 'An unexpected error.' },
-  Unavailable: {
-    kind: 'unavailable',
-    description: 'Storage, the database or the token key set (JWKS) is unavailable; retry later.',
-    headers: ['Retry-After'],
-  },
-};
 
 function problemResponses(): Record<string, Json> {
   return Object.fromEntries(
@@ -118,7 +67,7 @@ function problemResponses(): Record<string, Json> {
       id,
       {
         description: `${PROBLEM_TYPES[p.kind].title}. ${p.description}`,
-        headers: headers(...((p.headers ?? []) as Array<keyof typeof HEADERS>)),
+        headers: headers(...(('headers' in p ? p.headers : []) as ResponseHeaderName[])),
         content: { 'application/problem+json': { schema: ref('schemas', 'Problem') } },
       },
     ]),
@@ -127,63 +76,82 @@ function problemResponses(): Record<string, Json> {
 
 const problems = (...ids: Array<keyof typeof PROBLEM_RESPONSES>) =>
   Object.fromEntries(
-    ids.map((id) => [String(PROBLEM_TYPES[PROBLEM_RESPONSES[id]!.kind].status), ref('responses', id)]),
+    ids.map((id) => [String(PROBLEM_TYPES[PROBLEM_RESPONSES[id].kind].status), ref('responses', id)]),
   );
-
-const json = (schemaId: string) => ({ 'application/json': { schema: ref('schemas', schemaId) } });
 
 const IMAGE_CONTENT = Object.fromEntries(Object.values(IMAGE_TYPES).map((t) => [t.contentType, {}]));
 
-function visualOperation(method: 'get' | 'head'): Json {
-  const get = method === 'get';
+/** Raw response contents an operation may refer to by name. */
+export const CONTENTS = {
+  images: IMAGE_CONTENT,
+  anyJson: { 'application/json': { schema: { type: 'object' } } },
+};
+
+function responses(op: AnyOperation, head: boolean): Json {
+  const out: Json = {};
+  for (const [status, spec] of Object.entries(op.responses)) {
+    out[status] = {
+      description: spec.description,
+      headers: headers(...(spec.headers ?? [])),
+      ...(head
+        ? {}
+        : spec.schema
+          ? { content: { 'application/json': { schema: ref('schemas', spec.schema) } } }
+          : spec.content
+            ? { content: spec.content }
+            : {}),
+    };
+  }
+  return { ...out, ...problems(...op.problems) };
+}
+
+function operationObject(op: AnyOperation, head = false): Json {
+  const doc = head ? op.head! : op;
+  const query = (op.query as unknown as { shape?: Record<string, z.ZodType> }).shape ?? {};
   return {
-    operationId: get ? 'getVisual' : 'headVisual',
-    summary: get ? 'The bytes of one visual' : 'The headers of one visual, without its bytes',
-    description: get
-      ? 'With VISUAL_URL_MODE=proxy (default) the bytes are streamed from storage with a strong ETag; `If-None-Match` answers 304. With VISUAL_URL_MODE=signed the answer is a 302 to a short-lived V4 signed URL of the object.'
-      : 'As GET, without the body.',
-    tags: ['visuals'],
-    parameters: [
-      ref('parameters', 'ArtifactId'),
-      ref('parameters', 'VisualName'),
-      ref('parameters', 'TenantId'),
-      ...(get
-        ? [
-            {
-              name: 'If-None-Match',
+    operationId: doc.operationId,
+    summary: doc.summary,
+    ...(doc.description ? { description: doc.description } : {}),
+    tags: op.tags,
+    ...(op.auth ? {} : { security: [] }),
+    ...(Object.keys(op.params).length + Object.keys(query).length + (op.requestHeaders?.length ?? 0) > 0
+      ? {
+          parameters: [
+            ...op.params.map((name) => ref('parameters', PATH_PARAMS[name].component)),
+            ...queryParameters(query),
+            ...(head ? [] : (op.requestHeaders ?? [])).map((h) => ({
+              name: h.name,
               in: 'header',
               required: false,
-              description: 'The ETag of a copy the caller holds; when it matches, 304 without a body.',
+              description: h.description,
               schema: { type: 'string' },
-            },
-          ]
-        : []),
-    ],
-    responses: {
-      '200': {
-        description: 'The visual (proxy mode).',
-        headers: headers('ETag', 'Cache-Control'),
-        ...(get ? { content: IMAGE_CONTENT } : {}),
-      },
-      ...(get
-        ? {
-            '302': {
-              description: 'Signed mode: the visual is at `Location`, a V4 signed URL.',
-              headers: headers('Location', 'Cache-Control'),
-            },
-            '304': {
-              description: 'Not modified: `If-None-Match` matched.',
-              headers: headers('ETag', 'Cache-Control'),
-            },
-          }
-        : {}),
-      ...problems('BadRequest', 'Unauthorized', 'NotFound', 'InternalError', 'Unavailable'),
-    },
+            })),
+          ],
+        }
+      : {}),
+    responses: head
+      ? responses(
+          { ...op, responses: Object.fromEntries(Object.entries(op.responses).filter(([s]) => s === '200')) },
+          true,
+        )
+      : responses(op, false),
   };
 }
 
+/** The `paths` of the document, from the route table. */
+function paths(operations: AnyOperation[]): Json {
+  const out: Record<string, Json> = {};
+  for (const op of operations) {
+    const item = out[op.path] ?? {};
+    out[op.path] = item;
+    item[op.method.toLowerCase()] = operationObject(op);
+    if (op.head) item.head = operationObject(op, true);
+  }
+  return out;
+}
+
 /** The whole document. Pure: the same schemas give the same document. */
-export function buildOpenApiDocument(): Json {
+export function buildOpenApiDocument(operations: AnyOperation[]): Json {
   return {
     openapi: OPENAPI_VERSION,
     info: {
@@ -198,68 +166,13 @@ export function buildOpenApiDocument(): Json {
       { name: 'meta', description: 'This document.' },
     ],
     security: [{ bearerAuth: [] }],
-    paths: {
-      '/api/artifacts': {
-        get: {
-          operationId: 'listArtifacts',
-          summary: "List the tenant's artifacts, newest first",
-          description:
-            'Keyset pagination: follow `next_cursor` until it is null. A page never repeats or skips an artifact that existed when the listing began, whatever is stored meanwhile. A cursor is bound to the tenant and filters it was issued for.',
-          tags: ['artifacts'],
-          parameters: queryParameters(ListQuery.shape),
-          responses: {
-            '200': { description: 'One page.', headers: headers(), content: json('ArtifactList') },
-            ...problems('BadRequest', 'Unauthorized', 'InternalError', 'Unavailable'),
-          },
-        },
-      },
-      '/api/artifacts/{id}': {
-        get: {
-          operationId: 'getArtifact',
-          summary: 'One artifact: envelope and document',
-          tags: ['artifacts'],
-          parameters: [ref('parameters', 'ArtifactId'), ...queryParameters(GetQuery.shape)],
-          responses: {
-            '200': { description: 'The artifact.', headers: headers(), content: json('Artifact') },
-            ...problems('BadRequest', 'Unauthorized', 'NotFound', 'InternalError', 'Unavailable'),
-          },
-        },
-        delete: {
-          operationId: 'deleteArtifact',
-          summary: 'Delete an artifact: its objects, then its row',
-          description:
-            'Afterwards no object of the artifact remains and it reads as not found; a second delete is a 404.',
-          tags: ['artifacts'],
-          parameters: [ref('parameters', 'ArtifactId'), ...queryParameters(TenantOnlyQuery.shape)],
-          responses: {
-            '204': { description: 'Deleted.', headers: headers() },
-            ...problems('BadRequest', 'Unauthorized', 'NotFound', 'InternalError', 'Unavailable'),
-          },
-        },
-      },
-      '/api/artifacts/{id}/visuals/{name}': { get: visualOperation('get'), head: visualOperation('head') },
-      '/api/openapi.json': {
-        get: {
-          operationId: 'getOpenApiDocument',
-          summary: 'This document',
-          tags: ['meta'],
-          security: [],
-          responses: {
-            '200': {
-              description: 'The OpenAPI document.',
-              headers: headers('Cache-Control'),
-              content: { 'application/json': { schema: { type: 'object' } } },
-            },
-            ...problems('InternalError'),
-          },
-        },
-      },
-    },
+    paths: paths(operations),
     components: {
       schemas: componentSchemas(),
       parameters: {
-        ArtifactId: parameter('id', 'path', ArtifactIdParam),
-        VisualName: parameter('name', 'path', VisualNameParam),
+        ...Object.fromEntries(
+          Object.entries(PATH_PARAMS).map(([name, p]) => [p.component, parameter(name, 'path', p.schema)]),
+        ),
         TenantId: parameter('tenant_id', 'query', TenantOnlyQuery.shape.tenant_id),
       },
       headers: HEADERS,
@@ -276,10 +189,14 @@ export function buildOpenApiDocument(): Json {
   };
 }
 
-let served: string | undefined;
+const served = new WeakMap<AnyOperation[], string>();
 
 /** The document as served: built on first use, then kept. */
-export function openApiJson(): string {
-  served ??= JSON.stringify(buildOpenApiDocument());
-  return served;
+export function openApiJson(operations: AnyOperation[]): string {
+  let text = served.get(operations);
+  if (!text) {
+    text = JSON.stringify(buildOpenApiDocument(operations));
+    served.set(operations, text);
+  }
+  return text;
 }

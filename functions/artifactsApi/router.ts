@@ -1,48 +1,33 @@
 /**
- * The API's routes: method and path pattern to handler. Unknown paths are 404, known paths with another method
- * 405 (with `Allow`). HEAD is served by the GET handler (which skips the body work). Every route needs a token
- * except the OpenAPI document.
+ * Routing, derived from the route table (routes.ts): the path templates become patterns; unknown paths are
+ * 404, known paths with another method 405 (with `Allow`). HEAD is served by the GET operation (which skips
+ * the body work).
  */
-import type { PublicRouteContext, RouteContext } from './context';
+
+import { type AnyOperation, templatePattern } from './operation';
 import { HttpProblem } from './problem';
-import { deleteArtifact } from './routes/delete-artifact';
-import { getArtifact } from './routes/get-artifact';
-import { getOpenApi } from './routes/get-openapi';
-import { getVisual } from './routes/get-visual';
-import { listArtifacts } from './routes/list-artifacts';
+import { OPERATIONS } from './route-table';
 
-export type RouteHandler = (ctx: RouteContext) => Promise<void>;
-export type PublicRouteHandler = (ctx: PublicRouteContext) => Promise<void>;
+export interface Route {
+  path: string;
+  pattern: RegExp;
+  operations: Partial<Record<string, AnyOperation>>;
+}
 
-type Route =
-  | { path: string; pattern: RegExp; auth: true; methods: Partial<Record<string, RouteHandler>> }
-  | { path: string; pattern: RegExp; auth: false; methods: Partial<Record<string, PublicRouteHandler>> };
-
-/** `path` is the route's OpenAPI path template; the document must describe every route and method here. */
-export const ROUTES: Route[] = [
-  { path: '/api/artifacts', pattern: /^\/api\/artifacts\/?$/, auth: true, methods: { GET: listArtifacts } },
-  {
-    path: '/api/artifacts/{id}',
-    pattern: /^\/api\/artifacts\/([^/]+)\/?$/,
-    auth: true,
-    methods: { GET: getArtifact, DELETE: deleteArtifact },
-  },
-  {
-    path: '/api/artifacts/{id}/visuals/{name}',
-    pattern: /^\/api\/artifacts\/([^/]+)\/visuals\/([^/]+)\/?$/,
-    auth: true,
-    methods: { GET: getVisual },
-  },
-  { path: '/api/openapi.json', pattern: /^\/api\/openapi\.json$/, auth: false, methods: { GET: getOpenApi } },
-];
-
-export type RouteMatch =
-  | { auth: true; handler: RouteHandler; params: string[] }
-  | { auth: false; handler: PublicRouteHandler; params: string[] };
+/** One route per path template, with its operations by method. */
+export const ROUTES: Route[] = [];
+for (const op of OPERATIONS) {
+  let route = ROUTES.find((r) => r.path === op.path);
+  if (!route) {
+    route = { path: op.path, pattern: templatePattern(op.path), operations: {} };
+    ROUTES.push(route);
+  }
+  route.operations[op.method] = op;
+}
 
 /** The methods a route answers, as `Allow` lists them (HEAD wherever GET is). */
 export function allowedMethods(route: Route): string[] {
-  const methods = Object.keys(route.methods);
+  const methods = Object.keys(route.operations);
   return methods.includes('GET') ? [...methods, 'HEAD'] : methods;
 }
 
@@ -54,26 +39,24 @@ export function findRoute(path: string): { route: Route; match: RegExpExecArray 
   return null;
 }
 
-/** The handler for a request, or a 404/405/400 problem. */
-export function matchRoute(method: string, path: string): RouteMatch {
+/** The operation for a request and its raw (decoded) path parameters by name, or a 404/405/400 problem. */
+export function matchRoute(
+  method: string,
+  path: string,
+): { operation: AnyOperation; params: Record<string, string> } {
   const found = findRoute(path);
   if (!found) throw new HttpProblem('not_found', 'no such resource');
   const { route, match } = found;
-  const name = method === 'HEAD' ? 'GET' : method;
-  let params: string[];
+  let values: string[];
   try {
-    params = match.slice(1).map((p) => decodeURIComponent(p));
+    values = match.slice(1).map((p) => decodeURIComponent(p));
   } catch {
     throw new HttpProblem('bad_request', 'malformed percent-encoding in the path');
   }
-  if (route.auth) {
-    const handler = route.methods[name];
-    if (handler) return { auth: true, handler, params };
-  } else {
-    const handler = route.methods[name];
-    if (handler) return { auth: false, handler, params };
-  }
-  throw new MethodNotAllowed(allowedMethods(route));
+  const operation = route.operations[method === 'HEAD' ? 'GET' : method];
+  if (!operation) throw new MethodNotAllowed(allowedMethods(route));
+  const params = Object.fromEntries(operation.params.map((name, i) => [name, values[i]!]));
+  return { operation, params };
 }
 
 export class MethodNotAllowed extends HttpProblem {

@@ -5,17 +5,21 @@
  * descriptions (`.describe()`) end up there too.
  */
 import { z } from 'zod';
-import { IMAGE_TYPES } from '../../shared/image-format';
-import { VISUAL_NAME_MAX, VISUAL_NAME_RE } from '../../shared/paths';
-import { ArtifactTypeName, TenantId } from '../../shared/store-request';
+import { ArtifactRowMetadata, VisualDetail as VisualDetailSchema } from '../../shared/domain/artifact-row';
+import { MaterializationDecision } from '../../shared/domain/materialization';
+import { ArtifactTypeName, TenantId, VISUAL_NAME_MAX, VISUAL_NAME_RE } from '../../shared/domain/names';
 
 /** The named schemas of the OpenAPI document. */
 export const components = z.registry<{ id: string }>();
 
+/**
+ * Registers `schema` itself (not a described copy), so that every schema nesting it — the storage module's
+ * row schema nests the decision and visual schemas — refers to the component.
+ */
 function component<S extends z.ZodType>(id: string, description: string, schema: S): S {
-  const described = schema.describe(description);
-  components.add(described, { id });
-  return described;
+  components.add(schema, { id });
+  z.globalRegistry.add(schema, { ...z.globalRegistry.get(schema), description });
+  return schema;
 }
 
 // ---- Parameters -------------------------------------------------------------------------------------------
@@ -32,6 +36,13 @@ export const VisualNameParam = z
   .describe(
     'The visual name: the dot path of keys from the document root, e.g. `components.current_state.chart_visual`.',
   );
+
+/** The path parameters of the route table, by the name their templates use, with their component ids. */
+export const PATH_PARAMS = {
+  id: { schema: ArtifactIdParam, component: 'ArtifactId' },
+  name: { schema: VisualNameParam, component: 'VisualName' },
+} as const;
+export type PathParamName = keyof typeof PATH_PARAMS;
 
 const Filter = z.string().min(1).max(200);
 
@@ -84,46 +95,19 @@ const Timestamp = z.iso.datetime({ offset: true });
 export const Materialization = component(
   'Materialization',
   'The materialization decision that kept this artifact: which mode, from the default, a rule or the request override.',
-  z.object({
-    mode: z.enum(['persist', 'ephemeral']),
-    source: z.enum(['default', 'rule', 'override']),
-    rule_index: z.int().nullable(),
-    retention_days: z.int().nullable(),
-    reason: z.string().nullable(),
-  }),
+  MaterializationDecision,
 );
 
 export const VisualDetail = component(
   'VisualDetail',
   'One visual of the artifact: its name (dot path), where its bytes are stored, their type, size and sha256.',
-  z.object({
-    name: z.string(),
-    storage_path: z.string(),
-    content_type: z.enum(Object.values(IMAGE_TYPES).map((t) => t.contentType) as [string, ...string[]]),
-    format: z.enum(Object.keys(IMAGE_TYPES) as [string, ...string[]]),
-    size: z.int().min(0),
-    sha256: z.string().regex(/^[0-9a-f]{64}$/),
-  }),
+  VisualDetailSchema,
 );
 
 export const RowMetadata = component(
   'ArtifactMetadata',
-  'What the store recorded about the artifact besides its envelope fields.',
-  z.object({
-    execution_id: z.string().nullable(),
-    session_id: z.string().nullable(),
-    user_id: z.string().nullable(),
-    component_count: z.int().min(0),
-    has_visuals: z.boolean(),
-    visual_paths: z.array(z.string()),
-    visuals: z.array(VisualDetail),
-    materialization: Materialization,
-    bucket: z.string(),
-    generation: z.string().describe('GCS generation of the manifest (int64 as a decimal string).'),
-    extra: z
-      .record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()]))
-      .describe("Extra scalar fields of the store request's metadata."),
-  }),
+  "What the store recorded about the artifact besides its envelope fields: the request's metadata fields, its visuals, the materialization decision, where the manifest is, and the request metadata's extra scalars (`extra`).",
+  ArtifactRowMetadata,
 );
 
 export const ArtifactSummary = component(

@@ -1,7 +1,9 @@
 /** Request validation with the API's zod schemas; any failure is a 400 problem naming the fields. */
 import type { z } from 'zod';
-import { formatIssues } from '../../shared/store-request';
+import { formatIssues } from '../../shared/domain/schema-issues';
+import type { AnyOperation } from './operation';
 import { HttpProblem } from './problem';
+import { PATH_PARAMS } from './schemas';
 
 export function validate<S extends z.ZodType>(schema: S, value: unknown, what: string): z.infer<S> {
   const result = schema.safeParse(value);
@@ -28,4 +30,13 @@ export function validateQuery<S extends z.ZodType>(schema: S, query: Record<stri
 /** A parameter name fit to quote back (names are the caller's; keep them short and printable). */
 function safeName(name: string): string {
   return /^[A-Za-z0-9_.-]{1,40}$/.test(name) ? name : '(a parameter)';
+}
+
+/** The operation's path parameters, each validated by its schema (a 400 naming it otherwise). */
+export function validateParams(operation: AnyOperation, raw: Record<string, string>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const name of operation.params) {
+    out[name] = validate(PATH_PARAMS[name].schema, raw[name], name === 'id' ? 'artifact id' : 'visual name');
+  }
+  return out;
 }

@@ -1,6 +1,6 @@
 /**
  * The reconcileArtifacts HTTP handler, called by Cloud Scheduler (OIDC-authenticated by the platform): one
- * reconcile pass (shared/reconcile.ts) over the whole bucket, or one tenant / type, answering its counts.
+ * reconcile pass (shared/operations/reconcile.ts) over the whole bucket, or one tenant / type, answering its counts.
  *
  * `POST /` with an optional JSON body `{tenant?, type?, dry_run?, grace_minutes?}` → 200
  * `{scanned, recorded, marked_deleted, removed, refused, dry_run}`; 400 for a body it does not understand;
@@ -8,9 +8,10 @@
  */
 import type { Request, Response } from '@google-cloud/functions-framework';
 import { z } from 'zod';
-import type { Logger } from '../../shared/log';
-import { type ReconcileDeps, reconcile } from '../../shared/reconcile';
-import { ArtifactTypeName, formatIssues, TenantId } from '../../shared/store-request';
+import { ArtifactTypeName, TenantId } from '../../shared/domain/names';
+import { formatIssues } from '../../shared/domain/schema-issues';
+import { type ReconcileDeps, reconcile } from '../../shared/operations/reconcile';
+import type { Logger } from '../../shared/platform/log';
 
 const ReconcileRequest = z.strictObject({
   tenant: TenantId.optional(),

@@ -3,9 +3,9 @@
  * repairing drift between the bucket and the rows. The same work as `artifact-store reconcile`.
  */
 import * as functions from '@google-cloud/functions-framework';
-import { loadConfig, ReconcileArtifactsConfig } from '../../shared/config';
-import { createLogger } from '../../shared/log';
-import { createStores } from '../../shared/stores';
+import { createStores } from '../../shared/adapters/stores';
+import { loadConfig, ReconcileArtifactsConfig } from '../../shared/platform/config';
+import { createLogger } from '../../shared/platform/log';
 import { createReconcileHandler } from './handler';
 
 const config = loadConfig(ReconcileArtifactsConfig, process.env, 'reconcileArtifacts configuration');

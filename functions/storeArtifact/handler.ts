@@ -5,10 +5,10 @@
  * - anything else: rethrown, so Pub/Sub redelivers (and finally dead-letters) it.
  */
 import type { CloudEvent } from '@google-cloud/functions-framework';
-import { isPermanent, PermanentError } from '../../shared/errors';
-import { type MessageIdentity, resolveArtifactId } from '../../shared/ids';
-import type { Logger } from '../../shared/log';
-import { parseStoreRequest, type StoreRequest } from '../../shared/store-request';
+import { isPermanent, PermanentError } from '../../shared/domain/errors';
+import { type MessageIdentity, resolveArtifactId } from '../../shared/domain/ids';
+import { parseStoreRequest, type StoreRequest } from '../../shared/domain/store-request';
+import type { Logger } from '../../shared/platform/log';
 import { checkAttributes, decodeMessageBody, messageFromEvent } from './pubsub-message';
 import { quarantine } from './quarantine';
 import { type StoreDeps, storeArtifact } from './store-artifact';

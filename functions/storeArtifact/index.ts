@@ -3,10 +3,10 @@
  * start; a bad one fails the start with every problem named.
  */
 import * as functions from '@google-cloud/functions-framework';
-import { loadConfig, StoreArtifactConfig } from '../../shared/config';
-import { createLogger } from '../../shared/log';
-import { loadPolicy } from '../../shared/materialization-policy';
-import { createStores } from '../../shared/stores';
+import { createStores } from '../../shared/adapters/stores';
+import { loadPolicy } from '../../shared/domain/materialization-policy';
+import { loadConfig, StoreArtifactConfig } from '../../shared/platform/config';
+import { createLogger } from '../../shared/platform/log';
 import { createStoreArtifactHandler } from './handler';
 
 const config = loadConfig(StoreArtifactConfig, process.env, 'storeArtifact configuration');

@@ -4,8 +4,8 @@
  * malformed delivery can be quarantined with what it carried.
  */
 import type { CloudEvent } from '@google-cloud/functions-framework';
-import { PermanentError } from '../../shared/errors';
-import { parseExactJson } from '../../shared/json-text';
+import { PermanentError } from '../../shared/domain/errors';
+import { parseExactJson } from '../../shared/domain/json-text';
 
 export interface PubSubMessage {
   /** The message id, or null when the delivery carried none (then nothing derives an id from it). */

@@ -4,11 +4,15 @@
  * day, so every redelivery of one message lands on the same record). A delivery without a message id is kept
  * under a name derived from its content.
  */
-import type { BlobStore } from '../../shared/blob-store';
-import type { PermanentError } from '../../shared/errors';
-import { quarantinePath } from '../../shared/paths';
-import { quarantineError, type StoreQuarantineRecord, writeQuarantineRecord } from '../../shared/quarantine';
-import { sha256Hex } from '../../shared/visuals';
+import type { BlobStore } from '../../shared/adapters/blob-store';
+import type { PermanentError } from '../../shared/domain/errors';
+import { quarantinePath } from '../../shared/domain/paths';
+import { sha256Hex } from '../../shared/domain/visuals';
+import {
+  quarantineError,
+  type StoreQuarantineRecord,
+  writeQuarantineRecord,
+} from '../../shared/operations/quarantine';
 import type { PubSubMessage } from './pubsub-message';
 
 export async function quarantine(

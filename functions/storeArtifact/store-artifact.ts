@@ -4,22 +4,24 @@
  * Idempotent: a redelivery of the same content writes nothing new; different content under an existing id is
  * ID_CONFLICT and the original stays untouched. No attempt deletes what it wrote.
  */
-import type { BlobStore } from '../../shared/blob-store';
-import { mapLimit } from '../../shared/concurrency';
-import { PermanentError, TransientError } from '../../shared/errors';
-import { parseExactJson } from '../../shared/json-text';
-import type { Logger } from '../../shared/log';
-import { encodeManifestMetadata } from '../../shared/manifest-metadata';
+import type { BlobStore } from '../../shared/adapters/blob-store';
+import type { MetadataStore } from '../../shared/adapters/metadata-store';
+import { recordedMetadata } from '../../shared/domain/artifact-metadata';
+import { PermanentError, TransientError } from '../../shared/domain/errors';
+import { parseExactJson } from '../../shared/domain/json-text';
+import { encodeManifestMetadata } from '../../shared/domain/manifest-metadata';
+import { componentCount } from '../../shared/domain/manifest-row';
 import {
   evaluatePolicy,
   expiryOf,
   type MaterializationDecision,
   type MaterializationPolicy,
-} from '../../shared/materialization-policy';
-import type { MetadataStore } from '../../shared/metadata-store';
-import { type ArtifactKey, manifestPath, stagingPath } from '../../shared/paths';
-import { parseArtifact, type StoreRequest } from '../../shared/store-request';
-import { type ExtractedVisual, extractVisuals, sha256Hex } from '../../shared/visuals';
+} from '../../shared/domain/materialization-policy';
+import { type ArtifactKey, manifestPath, stagingPath } from '../../shared/domain/paths';
+import { parseArtifact, type StoreRequest } from '../../shared/domain/store-request';
+import { type ExtractedVisual, extractVisuals, sha256Hex, visualDetails } from '../../shared/domain/visuals';
+import { mapLimit } from '../../shared/platform/concurrency';
+import type { Logger } from '../../shared/platform/log';
 
 export interface StoreLimits {
   maxArtifactBytes: number;
@@ -112,6 +114,7 @@ export async function storeArtifact(
   }
 
   const bytes = Buffer.from(JSON.stringify(manifest));
+  const metadata = recordedMetadata(request.metadata);
   const sha256 = sha256Hex(bytes);
   const expiresAt = expiryOf(decision, deps.now());
 
@@ -127,26 +130,18 @@ export async function storeArtifact(
     metadata: encodeManifestMetadata({
       ...key,
       sha256,
-      ...rowFieldsOf(request.metadata),
+      ...metadata.fields,
+      extra: metadata.extra,
       materialization: decision,
       expires_at: expiresAt?.toISOString() ?? null,
+      // Computed here once, carried to the row when they fit in the object's custom metadata.
+      visuals: visualDetails(visuals),
+      component_count: componentCount(manifest),
     }),
   });
   if (!result.created && result.existing.metadata.sha256 !== sha256) throw idConflict(key);
   if (staged) await blobs.delete(staged);
   return done(result.created ? 'stored' : 'already_stored', visuals.length);
-}
-
-/** The request metadata as the manifest's custom metadata carries it to the row. */
-function rowFieldsOf(meta: StoreRequest['metadata']) {
-  const { user_id, ui_name, execution_id, session_id, ...extra } = meta ?? {};
-  return {
-    user_id: user_id ?? null,
-    ui_name: ui_name ?? null,
-    execution_id: execution_id ?? null,
-    session_id: session_id ?? null,
-    extra: extra as Record<string, string | number | boolean | null>,
-  };
 }
 
 function idConflict(key: ArtifactKey): PermanentError {

@@ -9,14 +9,18 @@
  * - anything else (storage or database unavailable): rethrown, so Eventarc redelivers it.
  */
 import type { CloudEvent } from '@google-cloud/functions-framework';
-import { deleteVisualObjects } from '../../shared/artifact-objects';
-import type { BlobStore } from '../../shared/blob-store';
-import { isPermanent } from '../../shared/errors';
-import type { Logger } from '../../shared/log';
-import type { MetadataStore } from '../../shared/metadata-store';
-import { type ArtifactKey, parseManifestPath, syncQuarantinePath } from '../../shared/paths';
-import { quarantineError, type SyncQuarantineRecord, writeQuarantineRecord } from '../../shared/quarantine';
-import { recordManifest } from '../../shared/record-manifest';
+import type { BlobStore } from '../../shared/adapters/blob-store';
+import type { MetadataStore } from '../../shared/adapters/metadata-store';
+import { isPermanent } from '../../shared/domain/errors';
+import { type ArtifactKey, parseManifestPath, syncQuarantinePath } from '../../shared/domain/paths';
+import { deleteVisualObjects } from '../../shared/operations/artifact-objects';
+import {
+  quarantineError,
+  type SyncQuarantineRecord,
+  writeQuarantineRecord,
+} from '../../shared/operations/quarantine';
+import { recordManifest } from '../../shared/operations/record-manifest';
+import type { Logger } from '../../shared/platform/log';
 import { type StorageEvent, storageEventFrom } from './storage-event';
 
 export interface SyncDeps {

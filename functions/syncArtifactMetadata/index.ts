@@ -3,9 +3,9 @@
  * deployed once per event type. Configuration is validated at cold start.
  */
 import * as functions from '@google-cloud/functions-framework';
-import { loadConfig, SyncArtifactMetadataConfig } from '../../shared/config';
-import { createLogger } from '../../shared/log';
-import { createStores } from '../../shared/stores';
+import { createStores } from '../../shared/adapters/stores';
+import { loadConfig, SyncArtifactMetadataConfig } from '../../shared/platform/config';
+import { createLogger } from '../../shared/platform/log';
 import { createSyncHandler } from './handler';
 
 const config = loadConfig(SyncArtifactMetadataConfig, process.env, 'syncArtifactMetadata configuration');

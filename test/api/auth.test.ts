@@ -8,7 +8,7 @@ import { exportSPKI, type JWTPayload, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type AuthConfig, CLOCK_SKEW_SECONDS, createAuthenticator } from '../../functions/artifactsApi/auth';
 import { HttpProblem } from '../../functions/artifactsApi/problem';
-import { isTransient } from '../../shared/errors';
+import { isTransient } from '../../shared/domain/errors';
 import { type JwksServer, makeKey, signWith, startJwksServer, type TestKey } from './support/jwks-server';
 
 const SECRET = 'a-test-secret-of-at-least-thirty-two-characters';

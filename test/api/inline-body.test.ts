@@ -12,8 +12,8 @@ import {
   planInlineBody,
   writeInlineBody,
 } from '../../functions/artifactsApi/inline-body';
-import type { VisualDetail } from '../../shared/artifact-row';
-import { extractVisuals, type JsonObject, rehydrate, visualDetails } from '../../shared/visuals';
+import type { VisualDetail } from '../../shared/domain/artifact-row';
+import { extractVisuals, type JsonObject, rehydrate, visualDetails } from '../../shared/domain/visuals';
 
 const PNG = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 const key = {

@@ -19,7 +19,7 @@ import {
   probeFunction,
   ROOT,
 } from '../../scripts/build';
-import { FUNCTION_CONFIGS } from '../../shared/config';
+import { FUNCTION_CONFIGS } from '../../shared/platform/config';
 
 const rootPackage = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
 const rootLock = JSON.parse(readFileSync(join(ROOT, 'package-lock.json'), 'utf8'));

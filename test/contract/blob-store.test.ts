@@ -10,9 +10,9 @@ import type { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type GcsStandIn, startGcsStandIn } from '../../local/gcs';
 import { freePort } from '../../local/net';
-import { type BlobStore, listAll, type ObjectInfo } from '../../shared/blob-store';
-import { TransientError } from '../../shared/errors';
-import { GcsBlobStore } from '../../shared/gcs-blob-store';
+import { type BlobStore, listAll, type ObjectInfo } from '../../shared/adapters/blob-store';
+import { GcsBlobStore } from '../../shared/adapters/gcs-blob-store';
+import { TransientError } from '../../shared/domain/errors';
 
 const BUCKET = 'contract-bucket';
 

@@ -11,10 +11,10 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { freePort } from '../../local/net';
 import { type PostgrestStandIn, startPostgrestStandIn } from '../../local/postgrest/server';
 import { LOCAL_JWT_SECRET, localAnonKey, localServiceRoleKey } from '../../local/tokens';
-import type { ArtifactRowInput, ArtifactRowMetadata } from '../../shared/artifact-row';
-import { PermanentError, TransientError } from '../../shared/errors';
-import type { ListPosition } from '../../shared/metadata-store';
-import { createMetadataClient, SupabaseMetadataStore } from '../../shared/supabase-metadata-store';
+import type { ListPosition } from '../../shared/adapters/metadata-store';
+import { createMetadataClient, SupabaseMetadataStore } from '../../shared/adapters/supabase-metadata-store';
+import type { ArtifactRowInput, ArtifactRowMetadata } from '../../shared/domain/artifact-row';
+import { PermanentError, TransientError } from '../../shared/domain/errors';
 
 const databaseUrl = inject('databaseUrl');
 
@@ -39,6 +39,7 @@ function metadata(generation: string, extra: Partial<ArtifactRowMetadata> = {}):
     execution_id: 'exec-1',
     session_id: 'sess-1',
     user_id: 'user-1',
+    ui_name: 'an artifact',
     component_count: 2,
     has_visuals: true,
     visual_paths: ['workflow_visual'],

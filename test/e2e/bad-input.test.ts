@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { StoreQuarantineRecord } from '../../shared/quarantine';
+import type { StoreQuarantineRecord } from '../../shared/operations/quarantine';
 import { startTestStack, type TestStack, waitFor } from '../support/stack';
 
 const PNG =

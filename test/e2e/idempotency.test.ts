@@ -5,8 +5,8 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { manifestPath } from '../../shared/paths';
-import type { StoreRequestInput } from '../../shared/store-request';
+import { manifestPath } from '../../shared/domain/paths';
+import type { StoreRequestInput } from '../../shared/domain/store-request';
 import { startTestStack, type TestStack, waitFor } from '../support/stack';
 
 let t: TestStack;
@@ -166,8 +166,8 @@ describe('ownership', () => {
     await t.publish(sample('workflow', 'race-owner', { artifact_id }));
     const before = await rowOf(artifact_id, 'race-owner');
     // Write the intruder's objects straight into the bucket, as a store that lost the race would have.
-    const { extractVisuals } = await import('../../shared/visuals');
-    const { encodeManifestMetadata } = await import('../../shared/manifest-metadata');
+    const { extractVisuals } = await import('../../shared/domain/visuals');
+    const { encodeManifestMetadata } = await import('../../shared/domain/manifest-metadata');
     const key = { artifact_type: 'workflow', tenant_id: 'race-intruder', artifact_id };
     const { manifest, visuals } = extractVisuals(sample('workflow', 'race-intruder').artifact as never, key);
     for (const v of visuals)

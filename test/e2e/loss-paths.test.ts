@@ -6,10 +6,10 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { encodeManifestMetadata } from '../../shared/manifest-metadata';
-import { manifestPath } from '../../shared/paths';
-import type { StoreRequestInput } from '../../shared/store-request';
-import { sha256Hex } from '../../shared/visuals';
+import { encodeManifestMetadata } from '../../shared/domain/manifest-metadata';
+import { manifestPath } from '../../shared/domain/paths';
+import type { StoreRequestInput } from '../../shared/domain/store-request';
+import { sha256Hex } from '../../shared/domain/visuals';
 import { startTestStack, type TestStack, waitFor } from '../support/stack';
 
 let t: TestStack;

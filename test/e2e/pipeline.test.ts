@@ -7,9 +7,9 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { ArtifactEnvelope, ListResponse } from '../../functions/artifactsApi/schemas';
-import { KNOWN_ARTIFACT_TYPES } from '../../shared/artifact-types';
-import { manifestPath, visualsPrefix } from '../../shared/paths';
-import type { StoreRequestInput } from '../../shared/store-request';
+import { KNOWN_ARTIFACT_TYPES } from '../../shared/domain/artifact-types';
+import { manifestPath, visualsPrefix } from '../../shared/domain/paths';
+import type { StoreRequestInput } from '../../shared/domain/store-request';
 import { startTestStack, type TestStack, waitFor } from '../support/stack';
 
 let t: TestStack;

@@ -6,8 +6,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { visualsPrefix } from '../../shared/paths';
-import type { StoreRequestInput } from '../../shared/store-request';
+import { visualsPrefix } from '../../shared/domain/paths';
+import type { StoreRequestInput } from '../../shared/domain/store-request';
 import { startTestStack, type TestStack, waitFor } from '../support/stack';
 
 const POLICY = {

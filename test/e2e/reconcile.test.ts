@@ -6,10 +6,15 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { manifestPath, stagingPath } from '../../shared/paths';
-import { listQuarantine, markReplayed, readQuarantineRecord, replayMessage } from '../../shared/quarantine';
-import { type ReconcileOptions, reconcile } from '../../shared/reconcile';
-import type { StoreRequestInput } from '../../shared/store-request';
+import { manifestPath, stagingPath } from '../../shared/domain/paths';
+import type { StoreRequestInput } from '../../shared/domain/store-request';
+import {
+  listQuarantine,
+  markReplayed,
+  readQuarantineRecord,
+  replayMessage,
+} from '../../shared/operations/quarantine';
+import { type ReconcileOptions, reconcile } from '../../shared/operations/reconcile';
 import { startTestStack, type TestStack, waitFor } from '../support/stack';
 
 let t: TestStack;

@@ -12,8 +12,8 @@ import { afterAll, expect, it } from 'vitest';
 import { freePort } from '../../local/net';
 import { type StackPorts, startStack } from '../../local/stack';
 import { mintJwt } from '../../local/tokens';
-import { publishArtifact } from '../../shared/publish';
-import { PushTransport } from '../../shared/publish-transport';
+import { publishArtifact } from '../../shared/producer/publish';
+import { PushTransport } from '../../shared/producer/publish-transport';
 import { waitFor } from '../support/stack';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'artifact-store-restart-'));

@@ -5,9 +5,9 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../local/net';
-import { encodeManifestMetadata } from '../../shared/manifest-metadata';
-import { manifestPath } from '../../shared/paths';
-import { sha256Hex } from '../../shared/visuals';
+import { encodeManifestMetadata } from '../../shared/domain/manifest-metadata';
+import { manifestPath } from '../../shared/domain/paths';
+import { sha256Hex } from '../../shared/domain/visuals';
 import { startTestStack, type TestStack } from '../support/stack';
 
 let t: TestStack;

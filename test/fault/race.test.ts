@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { reconcile } from '../../shared/reconcile';
+import { reconcile } from '../../shared/operations/reconcile';
 import { startTestStack, type TestStack } from '../support/stack';
 import { audit, deliverUntilAcked, expectClean, report } from './support/audit';
 import { pngBase64 } from './support/documents';

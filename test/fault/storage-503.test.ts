@@ -5,8 +5,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { mapLimit } from '../../shared/concurrency';
-import { reconcile } from '../../shared/reconcile';
+import { reconcile } from '../../shared/operations/reconcile';
+import { mapLimit } from '../../shared/platform/concurrency';
 import { startTestStack, type TestStack } from '../support/stack';
 import { audit, deliverUntilAcked, expectClean, report } from './support/audit';
 import { pngBase64 } from './support/documents';

@@ -12,8 +12,8 @@ import { Storage } from '@google-cloud/storage';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type DeliveryOptions, type GcsStandIn, startGcsStandIn } from '../../local/gcs';
 import { freePort } from '../../local/net';
-import { TransientError } from '../../shared/errors';
-import { GcsBlobStore } from '../../shared/gcs-blob-store';
+import { GcsBlobStore } from '../../shared/adapters/gcs-blob-store';
+import { TransientError } from '../../shared/domain/errors';
 
 const BUCKET = 'stand-in-bucket';
 const dirs: string[] = [];

@@ -14,12 +14,16 @@ import type { DeliveryOptions } from '../../local/gcs';
 import { freePort } from '../../local/net';
 import { type Stack, startStack } from '../../local/stack';
 import { mintJwt } from '../../local/tokens';
-import { listAll, type ObjectInfo } from '../../shared/blob-store';
-import { GcsBlobStore } from '../../shared/gcs-blob-store';
-import { type PublishResult, publishArtifact } from '../../shared/publish';
-import { type PublishTransport, PubSubTransport, PushTransport } from '../../shared/publish-transport';
-import type { StoreRequestInput } from '../../shared/store-request';
-import { SupabaseMetadataStore } from '../../shared/supabase-metadata-store';
+import { listAll, type ObjectInfo } from '../../shared/adapters/blob-store';
+import { GcsBlobStore } from '../../shared/adapters/gcs-blob-store';
+import { SupabaseMetadataStore } from '../../shared/adapters/supabase-metadata-store';
+import type { StoreRequestInput } from '../../shared/domain/store-request';
+import { type PublishResult, publishArtifact } from '../../shared/producer/publish';
+import {
+  type PublishTransport,
+  PubSubTransport,
+  PushTransport,
+} from '../../shared/producer/publish-transport';
 import { type EventRelay, startEventRelay } from './event-relay';
 
 // biome-ignore lint/suspicious/noExplicitAny: a parsed quarantine record, checked field by field by the tests

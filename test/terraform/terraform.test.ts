@@ -37,7 +37,10 @@ import {
   probeFunction,
   ROOT,
 } from '../../scripts/build';
-import type { BlobStore } from '../../shared/blob-store';
+import type { BlobStore } from '../../shared/adapters/blob-store';
+import type { MetadataStore } from '../../shared/adapters/metadata-store';
+import { parsePolicy } from '../../shared/domain/materialization-policy';
+import { SYNC_QUARANTINE_PREFIX } from '../../shared/domain/paths';
 import {
   describeVariables,
   FUNCTION_CONFIGS,
@@ -45,11 +48,8 @@ import {
   loadConfig,
   PublisherConfig,
   ReconcileArtifactsConfig,
-} from '../../shared/config';
-import type { Logger } from '../../shared/log';
-import { parsePolicy } from '../../shared/materialization-policy';
-import type { MetadataStore } from '../../shared/metadata-store';
-import { SYNC_QUARANTINE_PREFIX } from '../../shared/paths';
+} from '../../shared/platform/config';
+import type { Logger } from '../../shared/platform/log';
 
 const TF_DIR = join(ROOT, 'terraform');
 
@@ -338,7 +338,7 @@ withTerraform('variables and example.tfvars', () => {
     expect(run.stderr).toContain(`var.${name}`);
   });
 
-  it('the policy variable defaults to the shipped shared/default-materialization-policy.json', () => {
+  it('the policy variable defaults to the shipped shared/domain/default-materialization-policy.json', () => {
     const run = terraform(
       [
         'apply',
@@ -360,7 +360,7 @@ withTerraform('variables and example.tfvars', () => {
     const env = (JSON.parse(read.stdout) as Record<string, { value: Record<string, string> }>).env_store!
       .value;
     const shipped = JSON.parse(
-      readFileSync(join(ROOT, 'shared', 'default-materialization-policy.json'), 'utf8'),
+      readFileSync(join(ROOT, 'shared', 'domain', 'default-materialization-policy.json'), 'utf8'),
     );
     expect(JSON.parse(env.MATERIALIZATION_POLICY!)).toEqual(shipped);
   });

@@ -5,9 +5,9 @@ import {
   isKnownArtifactType,
   KNOWN_ARTIFACT_TYPES,
   type KnownArtifactType,
-} from '../../shared/artifact-types';
-import { PermanentError } from '../../shared/errors';
-import { parseArtifact } from '../../shared/store-request';
+} from '../../shared/domain/artifact-types';
+import { PermanentError } from '../../shared/domain/errors';
+import { parseArtifact } from '../../shared/domain/store-request';
 
 const PNG_B64 =
   'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==';

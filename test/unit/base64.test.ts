@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { decodedLength, decodeStrictBase64 } from '../../shared/base64';
-import { PermanentError } from '../../shared/errors';
+import { decodedLength, decodeStrictBase64 } from '../../shared/domain/base64';
+import { PermanentError } from '../../shared/domain/errors';
 
 function errorOf(fn: () => unknown): PermanentError {
   try {

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { mapLimit } from '../../shared/concurrency';
+import { mapLimit } from '../../shared/platform/concurrency';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 

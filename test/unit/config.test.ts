@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { PermanentError } from '../../shared/domain/errors';
 import {
   ArtifactsApiConfig,
   describeVariables,
@@ -8,8 +9,7 @@ import {
   ReconcileArtifactsConfig,
   StoreArtifactConfig,
   SyncArtifactMetadataConfig,
-} from '../../shared/config';
-import { PermanentError } from '../../shared/errors';
+} from '../../shared/platform/config';
 
 const SERVICE_KEY = 'service-role-key-0123456789abcdef';
 const SECRET = 'super-secret-jwt-token-with-at-least-32-characters-long';

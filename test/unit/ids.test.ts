@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { ARTIFACT_ID_NAMESPACE, isUuid, resolveArtifactId, uuidV5 } from '../../shared/ids';
+import { ARTIFACT_ID_NAMESPACE, isUuid, resolveArtifactId, uuidV5 } from '../../shared/domain/ids';
 
 const DNS_NAMESPACE = '6ba7b810-9dad-11d1-80b4-00c04fd430c8';
 const URL_NAMESPACE = '6ba7b811-9dad-11d1-80b4-00c04fd430c8';

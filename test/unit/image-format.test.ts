@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { PermanentError } from '../../shared/errors';
-import { detectImageType, IMAGE_TYPES, requireImageType } from '../../shared/image-format';
+import { PermanentError } from '../../shared/domain/errors';
+import { detectImageType, IMAGE_TYPES, requireImageType } from '../../shared/domain/image-format';
 
 const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
 /** A real 1x1 transparent PNG. */

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { PermanentError } from '../../shared/errors';
-import { assertExactNumbers, isExact, parseExactJson } from '../../shared/json-text';
+import type { PermanentError } from '../../shared/domain/errors';
+import { assertExactNumbers, isExact, parseExactJson } from '../../shared/domain/json-text';
 
 const codeOf = (text: string) => {
   try {

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { PermanentError } from '../../shared/errors';
-import { createLogger, type Severity } from '../../shared/log';
+import { PermanentError } from '../../shared/domain/errors';
+import { createLogger, type Severity } from '../../shared/platform/log';
 
 function capture(base: Record<string, unknown> = {}, minSeverity?: Severity) {
   const lines: string[] = [];

@@ -5,8 +5,8 @@ import {
   encodeManifestMetadata,
   MANIFEST_FORMAT,
   type ManifestMetadata,
-} from '../../shared/manifest-metadata';
-import type { ArtifactKey } from '../../shared/paths';
+} from '../../shared/domain/manifest-metadata';
+import type { ArtifactKey } from '../../shared/domain/paths';
 
 const KEY: ArtifactKey = {
   artifact_type: 'workflow',

@@ -2,8 +2,8 @@ import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import DEFAULT_POLICY_JSON from '../../shared/default-materialization-policy.json';
-import { PermanentError } from '../../shared/errors';
+import DEFAULT_POLICY_JSON from '../../shared/domain/default-materialization-policy.json';
+import { PermanentError } from '../../shared/domain/errors';
 import {
   DEFAULT_POLICY,
   evaluatePolicy,
@@ -12,7 +12,7 @@ import {
   type MaterializationDecision,
   type MaterializationPolicy,
   parsePolicy,
-} from '../../shared/materialization-policy';
+} from '../../shared/domain/materialization-policy';
 
 function policyError(fn: () => unknown): PermanentError {
   try {

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { PermanentError } from '../../shared/errors';
+import { PermanentError } from '../../shared/domain/errors';
 import {
   type ArtifactKey,
   assertArtifactKey,
@@ -11,7 +11,7 @@ import {
   stagingPath,
   visualPath,
   visualsPrefix,
-} from '../../shared/paths';
+} from '../../shared/domain/paths';
 
 const ID = '2ed6657d-e927-568b-95e1-2665a8aea6a2';
 const KEY: ArtifactKey = { artifact_type: 'workflow', tenant_id: 'acme-1', artifact_id: ID };

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { PermanentError } from '../../shared/errors';
-import { parseArtifact, parseStoreRequest, type StoreRequestInput } from '../../shared/store-request';
+import { PermanentError } from '../../shared/domain/errors';
+import { parseArtifact, parseStoreRequest, type StoreRequestInput } from '../../shared/domain/store-request';
 
 const base = { artifact_type: 'workflow', tenant_id: 'acme', artifact: { workflow: { id: 'wf-1' } } };
 

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { PermanentError } from '../../shared/errors';
-import { type ArtifactKey, visualsPrefix } from '../../shared/paths';
+import { PermanentError } from '../../shared/domain/errors';
+import { type ArtifactKey, visualsPrefix } from '../../shared/domain/paths';
 import {
   extractVisuals,
   findVisualReferences,
@@ -14,7 +14,7 @@ import {
   restoreVisual,
   sha256Hex,
   visualDetails,
-} from '../../shared/visuals';
+} from '../../shared/domain/visuals';
 
 const ID = '2ed6657d-e927-568b-95e1-2665a8aea6a2';
 const KEY: ArtifactKey = { artifact_type: 'workflow', tenant_id: 'acme', artifact_id: ID };

@@ -2,22 +2,17 @@
  * DELETE /api/artifacts/{id}: removes every object of the artifact (manifest first), then marks the row
  * deleted. 204; a second delete is a 404 and nothing is left either way.
  */
-import { deleteArtifactObjects } from '../../../shared/artifact-objects';
-import type { RouteContext } from '../context';
+import { deleteArtifactObjects } from '../../../shared/operations/artifact-objects';
+import type { OperationContext } from '../operation';
 import { notFound } from '../problem';
-import { ArtifactIdParam, TenantOnlyQuery } from '../schemas';
-import { validate, validateQuery } from '../validate';
 
 export async function deleteArtifact({
-  req,
   res,
   principal,
-  params,
+  params: { id },
   deps,
   log,
-}: RouteContext): Promise<void> {
-  const id = validate(ArtifactIdParam, params[0], 'artifact id');
-  validateQuery(TenantOnlyQuery, req.query);
+}: OperationContext<{ id: string }, unknown>): Promise<void> {
   const row = await deps.metadata.get(id, principal.tenant_id);
   if (!row) throw notFound();
   const key = { artifact_type: row.artifact_type, tenant_id: row.tenant_id, artifact_id: row.uuid };

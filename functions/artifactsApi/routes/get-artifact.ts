@@ -3,19 +3,26 @@
  * `url`; `?visuals=inline` puts every `image_base64` back, so the original document is recovered exactly,
  * streamed (inline-body.ts) so that the function never holds the visuals in memory.
  */
-import type { ArtifactRow } from '../../../shared/artifact-row';
-import type { JsonObject } from '../../../shared/visuals';
-import { mapVisualReferences } from '../../../shared/visuals';
-import type { RouteContext } from '../context';
+
+import type { z } from 'zod';
+import type { ArtifactRow } from '../../../shared/domain/artifact-row';
+import type { JsonObject } from '../../../shared/domain/visuals';
+import { mapVisualReferences } from '../../../shared/domain/visuals';
 import { summaryOf, visualUrl } from '../envelope';
 import { planInlineBody, writeInlineBody } from '../inline-body';
+import type { OperationContext } from '../operation';
 import { notFound } from '../problem';
-import { type ArtifactEnvelope, ArtifactIdParam, GetQuery } from '../schemas';
-import { validate, validateQuery } from '../validate';
+import type { ArtifactEnvelope, GetQuery } from '../schemas';
 
-export async function getArtifact({ req, res, principal, params, deps, log }: RouteContext): Promise<void> {
-  const id = validate(ArtifactIdParam, params[0], 'artifact id');
-  const query = validateQuery(GetQuery, req.query);
+export async function getArtifact({
+  req,
+  res,
+  principal,
+  params: { id },
+  query,
+  deps,
+  log,
+}: OperationContext<{ id: string }, z.output<typeof GetQuery>>): Promise<void> {
   const row = await deps.metadata.get(id, principal.tenant_id);
   if (!row) throw notFound();
   const object = await deps.blobs.get(row.file_path);
@@ -40,7 +47,7 @@ export async function getArtifact({ req, res, principal, params, deps, log }: Ro
 async function sendInline(
   row: ArtifactRow,
   manifest: JsonObject,
-  { req, res, deps }: Pick<RouteContext, 'req' | 'res' | 'deps'>,
+  { req, res, deps }: Pick<OperationContext<unknown, unknown>, 'req' | 'res' | 'deps'>,
 ) {
   const body = planInlineBody({ ...summaryOf(row) }, manifest, row.metadata.visuals);
   res.status(200);

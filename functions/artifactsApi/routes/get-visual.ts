@@ -11,18 +11,19 @@
  * own visual.
  */
 import { pipeline } from 'node:stream/promises';
-import type { RouteContext } from '../context';
+import type { OperationContext } from '../operation';
 import { notFound } from '../problem';
-import { ArtifactIdParam, TenantOnlyQuery, VisualNameParam } from '../schemas';
-import { validate, validateQuery } from '../validate';
 
 export const VISUAL_CACHE_CONTROL = 'private, max-age=300';
 export const SIGNED_REDIRECT_CACHE_CONTROL = 'private, no-store';
 
-export async function getVisual({ req, res, principal, params, deps }: RouteContext): Promise<void> {
-  const id = validate(ArtifactIdParam, params[0], 'artifact id');
-  const name = validate(VisualNameParam, params[1], 'visual name');
-  validateQuery(TenantOnlyQuery, req.query);
+export async function getVisual({
+  req,
+  res,
+  principal,
+  params: { id, name },
+  deps,
+}: OperationContext<{ id: string; name: string }, unknown>): Promise<void> {
   const row = await deps.metadata.get(id, principal.tenant_id);
   const visual = row?.metadata.visuals.find((v) => v.name === name);
   if (!visual) throw notFound('visual');

@@ -1,12 +1,15 @@
 /** GET /api/artifacts: the tenant's artifacts, newest first, keyset-paginated with opaque cursors. */
-import type { ListFilter } from '../../../shared/metadata-store';
-import type { RouteContext } from '../context';
+import type { ListFilter } from '../../../shared/adapters/metadata-store';
 import { summaryOf } from '../envelope';
-import { ListQuery, type ListResponse } from '../schemas';
-import { validateQuery } from '../validate';
+import type { OperationContext } from '../operation';
+import type { ListQuery, ListResponse } from '../schemas';
 
-export async function listArtifacts({ req, res, principal, deps }: RouteContext): Promise<void> {
-  const query = validateQuery(ListQuery, req.query);
+export async function listArtifacts({
+  res,
+  principal,
+  query,
+  deps,
+}: OperationContext<unknown, ListQuery>): Promise<void> {
   const filter: ListFilter = {
     ...(query.artifact_type ? { artifact_type: query.artifact_type } : {}),
     ...(query.execution_id ? { execution_id: query.execution_id } : {}),

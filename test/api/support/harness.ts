@@ -7,8 +7,8 @@ import { randomUUID } from 'node:crypto';
 import type { JWTPayload } from 'jose';
 import pg from 'pg';
 import { mintJwt } from '../../../local/tokens';
-import type { ArtifactRow } from '../../../shared/artifact-row';
-import type { StoreRequestInput } from '../../../shared/store-request';
+import type { ArtifactRow } from '../../../shared/domain/artifact-row';
+import type { StoreRequestInput } from '../../../shared/domain/store-request';
 import { startTestStack, type TestStack, waitFor } from '../../support/stack';
 import { type JwksServer, makeKey, signWith, startJwksServer, type TestKey } from './jwks-server';
 

@@ -3,10 +3,10 @@
  * the audit every fault ends with — acknowledged stores = readable artifacts = manifests = rows, no orphan
  * object, nothing lost — printed as one line.
  */
-import type { ObjectInfo } from '../../../shared/blob-store';
-import { parseArtifactObject } from '../../../shared/paths';
-import type { ReconcileReport } from '../../../shared/reconcile';
-import { findVisualReferences, type JsonObject } from '../../../shared/visuals';
+import type { ObjectInfo } from '../../../shared/adapters/blob-store';
+import { parseArtifactObject } from '../../../shared/domain/paths';
+import { findVisualReferences, type JsonObject } from '../../../shared/domain/visuals';
+import type { ReconcileReport } from '../../../shared/operations/reconcile';
 import type { TestStack } from '../../support/stack';
 
 export interface Delivery {

@@ -2,8 +2,8 @@
  * Removing an artifact's objects. The manifest goes first: it is the commit point, and its `deleted` event
  * lets the sync function finish the job (row and leftover visuals) should this call be interrupted.
  */
-import { type BlobStore, listAll } from './blob-store';
-import { type ArtifactKey, manifestPath, visualsPrefix } from './paths';
+import { type BlobStore, listAll } from '../adapters/blob-store';
+import { type ArtifactKey, manifestPath, visualsPrefix } from '../domain/paths';
 
 export async function deleteArtifactObjects(
   blobs: BlobStore,

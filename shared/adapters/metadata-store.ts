@@ -7,7 +7,7 @@
  * Errors: TransientError for a database that cannot be reached or answers 5xx / supabase-js `status: 0`;
  * PermanentError('INVALID_ROW') when the database refuses the arguments themselves.
  */
-import type { ArtifactRow, ArtifactRowInput } from './artifact-row';
+import type { ArtifactRow, ArtifactRowInput } from '../domain/artifact-row';
 
 /**
  * inserted/updated: the row now describes this generation. unchanged: it already did (duplicate event).

@@ -3,7 +3,7 @@
  * cold start; a bad configuration fails the start with one error naming every missing or invalid variable.
  */
 import { z } from 'zod';
-import { PermanentError } from './errors';
+import { PermanentError } from '../domain/errors';
 
 const url = z.url({ protocol: /^https?$/ });
 const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);

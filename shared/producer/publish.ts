@@ -4,13 +4,13 @@
  * a Pub/Sub message under `staging/{tenant}/` (claim check), and publishes.
  */
 import { randomUUID } from 'node:crypto';
-import type { BlobStore } from './blob-store';
-import { PermanentError } from './errors';
-import { resolveArtifactId } from './ids';
-import { type ArtifactKey, stagingPath } from './paths';
+import type { BlobStore } from '../adapters/blob-store';
+import { PermanentError } from '../domain/errors';
+import { resolveArtifactId } from '../domain/ids';
+import { type ArtifactKey, stagingPath } from '../domain/paths';
+import { parseArtifact, parseStoreRequest, type StoreRequestInput } from '../domain/store-request';
+import { extractVisuals } from '../domain/visuals';
 import type { PublishTransport } from './publish-transport';
-import { parseArtifact, parseStoreRequest, type StoreRequestInput } from './store-request';
-import { extractVisuals } from './visuals';
 
 /** Pub/Sub allows 10 MB per message; above this the payload is staged and referenced. */
 export const DEFAULT_INLINE_LIMIT_BYTES = 8 * 1024 * 1024;

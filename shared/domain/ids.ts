@@ -3,11 +3,10 @@
  * its caller at publish time and every redelivery of one message lands on the same id.
  */
 import { createHash } from 'node:crypto';
+import { UUID_RE } from './names';
 
 /** Namespace of every derived artifact id. */
 export const ARTIFACT_ID_NAMESPACE = 'b65929fc-9534-4bde-8ee9-cf968a2a736b';
-
-const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 /** True for a canonical lower-case UUID string (any version). */
 export function isUuid(value: string): boolean {

@@ -10,11 +10,11 @@
  * written. Two different things that map to one name (the Pub/Sub emulator numbers messages from 1 again
  * after every restart) are both kept: the second goes to `{name}.{fingerprint}.json`.
  */
-import { type BlobStore, listAll } from './blob-store';
-import { PermanentError } from './errors';
-import { resolveArtifactId } from './ids';
-import { QUARANTINE_PREFIX, replayedPath } from './paths';
-import { sha256Hex } from './visuals';
+import { type BlobStore, listAll } from '../adapters/blob-store';
+import { PermanentError } from '../domain/errors';
+import { resolveArtifactId } from '../domain/ids';
+import { QUARANTINE_PREFIX, replayedPath } from '../domain/paths';
+import { sha256Hex } from '../domain/visuals';
 
 export interface QuarantineError {
   code: string;

@@ -14,13 +14,14 @@
  * 2. The live rows (of that type / tenant): a row whose manifest no longer exists is marked deleted, and what
  *    is left of its objects removed.
  */
+
+import type { BlobStore, ObjectInfo } from '../adapters/blob-store';
+import type { MetadataStore, RowState } from '../adapters/metadata-store';
+import { isPermanent } from '../domain/errors';
+import { ARTIFACTS_PREFIX, type ArtifactKey, manifestPath, parseArtifactObject } from '../domain/paths';
+import { findVisualReferences, type JsonObject } from '../domain/visuals';
 import { deleteArtifactObjects, deleteVisualObjects } from './artifact-objects';
-import type { BlobStore, ObjectInfo } from './blob-store';
-import { isPermanent } from './errors';
-import type { MetadataStore, RowState } from './metadata-store';
-import { ARTIFACTS_PREFIX, type ArtifactKey, manifestPath, parseArtifactObject } from './paths';
 import { recordManifest } from './record-manifest';
-import { findVisualReferences, type JsonObject } from './visuals';
 
 export interface ReconcileOptions {
   tenant?: string;

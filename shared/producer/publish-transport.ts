@@ -3,7 +3,7 @@
  * or, on a laptop without the emulator, pushed straight to the store function in the Pub/Sub push format.
  */
 import { randomInt } from 'node:crypto';
-import { isNetworkError, isRetryableStatus, TransientError } from './errors';
+import { isNetworkError, isRetryableStatus, TransientError } from '../domain/errors';
 
 export interface PublishTransport {
   /** Publishes one message; resolves with its message id. */

@@ -12,8 +12,8 @@
  */
 import { PassThrough, type Readable } from 'node:stream';
 import { type File, type FileMetadata, Storage } from '@google-cloud/storage';
+import { isNetworkError, isRetryableStatus, TransientError } from '../domain/errors';
 import type { BlobStore, ListPage, ObjectInfo, PutOptions, PutResult, SignedUrlOptions } from './blob-store';
-import { isNetworkError, isRetryableStatus, TransientError } from './errors';
 
 export interface GcsBlobStoreOptions {
   bucket: string;

@@ -7,10 +7,15 @@ import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import DEFAULT_POLICY_JSON from './default-materialization-policy.json';
 import { PermanentError } from './errors';
-import { formatIssues, type MaterializationOverride } from './store-request';
+import {
+  type MaterializationDecision,
+  type MaterializationOverride,
+  MaterializationMode as Mode,
+  RetentionDays,
+} from './materialization';
+import { formatIssues } from './schema-issues';
 
-const Mode = z.enum(['persist', 'ephemeral']);
-const RetentionDays = z.int().min(1).max(36_500);
+export type { MaterializationDecision, MaterializationMode } from './materialization';
 
 export const MaterializationPolicy = z.strictObject({
   version: z.literal(1),
@@ -43,17 +48,6 @@ export const MaterializationPolicy = z.strictObject({
 });
 
 export type MaterializationPolicy = z.infer<typeof MaterializationPolicy>;
-export type MaterializationMode = z.infer<typeof Mode>;
-
-/** The decision recorded on the row (`metadata.materialization`) and in the store function's log line. */
-export interface MaterializationDecision {
-  mode: MaterializationMode;
-  source: 'default' | 'rule' | 'override';
-  /** Index of the matching rule when source is 'rule'. */
-  rule_index: number | null;
-  retention_days: number | null;
-  reason: string | null;
-}
 
 export interface Evaluation {
   decision: MaterializationDecision;

@@ -4,16 +4,14 @@
  */
 import { PermanentError } from './errors';
 import { isUuid } from './ids';
-
-export const ARTIFACT_TYPE_RE = /^[a-z][a-z0-9_]{0,39}$/;
-export const TENANT_ID_RE = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
-/** One key of a visual's dot path: array indices and ordinary identifiers only. */
-export const VISUAL_KEY_RE = /^[A-Za-z0-9_-]{1,100}$/;
-/** A visual name: dot-joined keys. */
-export const VISUAL_NAME_RE = /^[A-Za-z0-9_-]{1,100}(\.[A-Za-z0-9_-]{1,100}){0,15}$/;
-export const VISUAL_NAME_MAX = 512;
-/** Name of a staged (claim-check) object inside `staging/{tenant}/`. */
-export const STAGED_NAME_RE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$/;
+import {
+  ARTIFACT_OBJECT_RE,
+  ARTIFACT_TYPE_RE,
+  STAGED_NAME_RE,
+  TENANT_ID_RE,
+  VISUAL_NAME_MAX,
+  VISUAL_NAME_RE,
+} from './names';
 
 export const ARTIFACTS_PREFIX = 'artifacts/';
 export const STAGING_PREFIX = 'staging/';
@@ -61,18 +59,11 @@ export function visualPath(key: ArtifactKey, name: string, ext: string): string 
   return `${visualsPrefix(key)}${name}.${ext}`;
 }
 
-const MANIFEST_RE =
-  /^artifacts\/([a-z][a-z0-9_]{0,39})\/([A-Za-z0-9][A-Za-z0-9_-]{0,63})\/([0-9a-f-]{36})\.json$/;
-
 /** The key of a manifest object name, or null for any other object (visuals, staging, quarantine). */
 export function parseManifestPath(name: string): ArtifactKey | null {
-  const m = MANIFEST_RE.exec(name);
-  if (!m || !isUuid(m[3]!)) return null;
-  return { artifact_type: m[1]!, tenant_id: m[2]!, artifact_id: m[3]! };
+  const parsed = parseArtifactObject(name);
+  return parsed?.kind === 'manifest' ? parsed.key : null;
 }
-
-const ARTIFACT_OBJECT_RE =
-  /^artifacts\/([a-z][a-z0-9_]{0,39})\/([A-Za-z0-9][A-Za-z0-9_-]{0,63})\/([0-9a-f-]{36})(\.json|\/.+)$/;
 
 /**
  * The artifact an object under `artifacts/` belongs to: its manifest (`{id}.json`) or a member of its folder
@@ -80,7 +71,7 @@ const ARTIFACT_OBJECT_RE =
  */
 export function parseArtifactObject(name: string): { key: ArtifactKey; kind: 'manifest' | 'member' } | null {
   const m = ARTIFACT_OBJECT_RE.exec(name);
-  if (!m || !isUuid(m[3]!)) return null;
+  if (!m) return null;
   return {
     key: { artifact_type: m[1]!, tenant_id: m[2]!, artifact_id: m[3]! },
     kind: m[4] === '.json' ? 'manifest' : 'member',

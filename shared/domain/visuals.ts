@@ -12,10 +12,11 @@ import type { VisualDetail } from './artifact-row';
 import { decodeStrictBase64 } from './base64';
 import { PermanentError } from './errors';
 import { IMAGE_TYPES, type ImageFormat, type ImageType, requireImageType } from './image-format';
-import { type ArtifactKey, isVisualName, VISUAL_KEY_RE, visualPath, visualsPrefix } from './paths';
+import { isObject, type JsonObject, type JsonValue } from './json';
+import { VISUAL_KEY_RE } from './names';
+import { type ArtifactKey, isVisualName, visualPath, visualsPrefix } from './paths';
 
-export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
-export type JsonObject = { [key: string]: JsonValue };
+export type { JsonObject, JsonValue } from './json';
 
 export const VISUAL_SUFFIX = '_visual';
 export const REFERENCE_FIELDS = ['storage_path', 'content_type', 'format', 'size', 'sha256'] as const;
@@ -44,10 +45,6 @@ export interface ExtractLimits {
  */
 function setField(target: JsonObject, key: string, value: JsonValue): void {
   Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
-}
-
-function isObject(value: unknown): value is JsonObject {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 export function sha256Hex(bytes: Buffer | string): string {

@@ -9,13 +9,14 @@
  * INVALID_MANIFEST (not written by the store, or not JSON), TENANT_CONFLICT / ID_CONFLICT (its id belongs to
  * another tenant or type; it is left untouched), INVALID_ROW (the database refuses the row).
  */
+
+import type { BlobStore } from '../adapters/blob-store';
+import type { MetadataStore, RecordOutcome } from '../adapters/metadata-store';
+import { PermanentError } from '../domain/errors';
+import { decodeManifestMetadata } from '../domain/manifest-metadata';
+import { carriesRowDetails, rowFromManifest } from '../domain/manifest-row';
+import type { ArtifactKey } from '../domain/paths';
 import { deleteArtifactObjects } from './artifact-objects';
-import type { BlobStore } from './blob-store';
-import { PermanentError } from './errors';
-import { decodeManifestMetadata } from './manifest-metadata';
-import { rowFromManifest } from './manifest-row';
-import type { MetadataStore, RecordOutcome } from './metadata-store';
-import type { ArtifactKey } from './paths';
 
 export type ManifestRecordOutcome = RecordOutcome | 'object_gone' | 'superseded' | 'deleted:removed';
 
@@ -25,10 +26,10 @@ export async function recordManifest(
   key: ArtifactKey,
   generation?: string,
 ): Promise<ManifestRecordOutcome> {
-  const object = await deps.blobs.get(name);
-  if (!object) return 'object_gone';
-  if (generation !== undefined && object.info.generation !== generation) return 'superseded';
-  const meta = decodeManifestMetadata(object.info.metadata, key);
+  const info = await deps.blobs.head(name);
+  if (!info) return 'object_gone';
+  if (generation !== undefined && info.generation !== generation) return 'superseded';
+  const meta = decodeManifestMetadata(info.metadata, key);
   if (!meta) {
     throw new PermanentError(
       'INVALID_MANIFEST',
@@ -36,11 +37,19 @@ export async function recordManifest(
         'name); left untouched',
     );
   }
-  const outcome = await deps.metadata.record(rowFromManifest(object.info, object.bytes, meta));
+  // The bytes are read only when the metadata does not carry the row's details (a very large artifact).
+  let bytes: Buffer | undefined;
+  if (!carriesRowDetails(meta)) {
+    const object = await deps.blobs.get(name);
+    if (!object) return 'object_gone';
+    if (object.info.generation !== info.generation) return 'superseded';
+    bytes = object.bytes;
+  }
+  const outcome = await deps.metadata.record(rowFromManifest(info, meta, bytes));
   if (outcome === 'deleted') {
     // The id was deleted, and deleted ids are never reused: this manifest (a store that raced with the
     // delete) and its visuals go too, so nothing unreachable is left in the bucket.
-    await deleteArtifactObjects(deps.blobs, key, { manifestGeneration: object.info.generation });
+    await deleteArtifactObjects(deps.blobs, key, { manifestGeneration: info.generation });
     return 'deleted:removed';
   }
   if (outcome === 'tenant_conflict' || outcome === 'id_conflict') {

@@ -14,8 +14,9 @@
  *   22P02 bad uuid, 23xxx ...) -> PermanentError('INVALID_ROW').
  */
 import { createClient, type SupabaseClient, type WebSocketLikeConstructor } from '@supabase/supabase-js';
-import type { ArtifactRow, ArtifactRowInput, ArtifactRowMetadata } from './artifact-row';
-import { isNetworkError, isRetryableStatus, PermanentError, TransientError } from './errors';
+import { ArtifactRow, type ArtifactRowInput } from '../domain/artifact-row';
+import { isNetworkError, isRetryableStatus, PermanentError, TransientError } from '../domain/errors';
+import { isObject } from '../domain/json';
 import type {
   ClaimStatus,
   ListFilter,
@@ -149,48 +150,11 @@ function oneOf<T extends string>(fn: string, data: unknown, allowed: readonly T[
   throw unexpected(fn, data);
 }
 
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-/** A row as artifact_get/artifact_list return it (to_jsonb of project_files) -> ArtifactRow. */
+/** A row as artifact_get/artifact_list return it (to_jsonb of project_files), parsed by the row's schema. */
 function toRow(fn: string, value: unknown): ArtifactRow {
-  if (!isObject(value)) throw unexpected(fn, value);
-  const str = (key: string): string => {
-    const v = value[key];
-    if (typeof v !== 'string') throw unexpected(fn, value);
-    return v;
-  };
-  const strOrNull = (key: string): string | null => {
-    const v = value[key];
-    if (v === null || v === undefined) return null;
-    if (typeof v !== 'string') throw unexpected(fn, value);
-    return v;
-  };
-  const size = value.file_size;
-  const fileSize = typeof size === 'number' ? size : typeof size === 'string' ? Number(size) : Number.NaN;
-  if (!Number.isFinite(fileSize)) throw unexpected(fn, value);
-  if (!isObject(value.metadata) || typeof value.deleted !== 'boolean') throw unexpected(fn, value);
-  const metadata = { ...value.metadata } as Record<string, unknown>;
-  if (typeof metadata.generation === 'number') metadata.generation = String(metadata.generation);
-  return {
-    uuid: str('uuid'),
-    tenant_id: str('tenant_id'),
-    user_id: strOrNull('user_id'),
-    ui_name: strOrNull('ui_name') ?? '',
-    artifact_type: str('artifact_type'),
-    file_path: str('file_path'),
-    file_type: 'artifact',
-    mime_type: 'application/json',
-    file_size: fileSize,
-    file_hash: strOrNull('file_hash') ?? '',
-    status: str('status'),
-    created_at: str('created_at'),
-    updated_at: str('updated_at'),
-    expires_at: strOrNull('expires_at'),
-    deleted: value.deleted,
-    metadata: metadata as unknown as ArtifactRowMetadata,
-  };
+  const result = ArtifactRow.safeParse(value);
+  if (!result.success) throw unexpected(fn, value);
+  return result.data;
 }
 
 function toPosition(fn: string, value: unknown): ListPosition | null {
