@@ -9,6 +9,7 @@
  * Preflights (`OPTIONS` with `Access-Control-Request-Method`) are answered here, without authentication.
  */
 import type { Request, Response } from '@google-cloud/functions-framework';
+import { normalizeOrigin } from '../../shared/platform/origins';
 
 export const CORS_ALLOWED_HEADERS = ['Authorization', 'If-None-Match', 'X-Request-Id'];
 export const CORS_EXPOSED_HEADERS = ['ETag', 'X-Request-Id'];
@@ -21,16 +22,6 @@ export interface CorsPolicy {
   allows(origin: string | undefined): origin is string;
 }
 
-/** `scheme://host[:port]` as browsers send it in `Origin` (lower case, default port omitted). */
-export function normalizeOrigin(value: string): string | null {
-  const trimmed = value.trim();
-  if (!/^https?:\/\/[^/?#\s*@]+\/?$/i.test(trimmed)) return null;
-  try {
-    return new URL(trimmed).origin;
-  } catch {
-    return null;
-  }
-}
 
 /** The origins of a CORS_ORIGINS value; throws naming the first entry that is not an origin. */
 export function parseCorsOrigins(value: string): string[] {

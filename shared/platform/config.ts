@@ -3,6 +3,7 @@
  * cold start; a bad configuration fails the start with one error naming every missing or invalid variable.
  */
 import { z } from 'zod';
+import { normalizeOrigin } from './origins';
 import { PermanentError } from '../domain/errors';
 
 const url = z.url({ protocol: /^https?$/ });
@@ -63,7 +64,7 @@ export const ArtifactsApiConfig = z
             .split(',')
             .map((o) => o.trim())
             .filter(Boolean)
-            .every((o) => /^https?:\/\/[^/?#\s*@]+\/?$/i.test(o) && URL.canParse(o)),
+            .every((o) => normalizeOrigin(o) !== null),
         'a comma-separated list of origins (scheme://host[:port]); * is not accepted',
       )
       .default(''),

@@ -1,7 +1,8 @@
 /** The API's own configuration: CORS origins and signed URL lifetimes are checked at cold start. */
 import { describe, expect, it } from 'vitest';
-import { normalizeOrigin, parseCorsOrigins } from '../../functions/artifactsApi/cors';
+import { parseCorsOrigins } from '../../functions/artifactsApi/cors';
 import { ArtifactsApiConfig, loadConfig } from '../../shared/platform/config';
+import { normalizeOrigin } from '../../shared/platform/origins';
 
 const base = {
   ARTIFACT_BUCKET: 'artifacts-bucket',

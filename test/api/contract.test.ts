@@ -6,6 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ArtifactEnvelope, ListResponse } from '../../functions/artifactsApi/schemas';
+import { waitFor } from '../support/stack';
 import {
   type ApiHarness,
   headerNames,
@@ -423,8 +424,14 @@ describe('request ids and logs', () => {
     await (
       await h.call('/api/artifacts', { token: bad, headers: { 'x-request-id': `${id}-bad` } })
     ).arrayBuffer();
-    await new Promise((r) => setTimeout(r, 200));
-    const lines = h.t.logs('artifactsApi');
+    // The closing `request` line is written when each response has gone out.
+    const lines = await waitFor(async () => {
+      const all = h.t.logs('artifactsApi');
+      const closed = all.filter(
+        (l) => l.message === 'request' && [id, `${id}-bad`].includes(String(l.request_id)),
+      );
+      return closed.length === 2 ? all : undefined;
+    }, 'the request lines');
     const mine = lines.filter((l) => l.request_id === id);
     expect(mine.map((l) => l.message)).toEqual(['artifact deleted', 'request']);
     expect(mine.every((l) => l.tenant_id === tenant)).toBe(true);
@@ -454,9 +461,12 @@ describe('clients that go away', () => {
       await new Promise((r) => setTimeout(r, i % 5));
       socket.destroy();
     }
-    const done = () =>
-      h.t.logs('artifactsApi').filter((l) => ids.includes(String(l.request_id)) && l.message === 'request');
-    for (let i = 0; i < 100 && done().length < ids.length; i++) await new Promise((r) => setTimeout(r, 50));
+    await waitFor(
+      async () =>
+        h.t.logs('artifactsApi').filter((l) => ids.includes(String(l.request_id)) && l.message === 'request')
+          .length === ids.length || undefined,
+      'a request line per request',
+    );
     const lines = h.t.logs('artifactsApi').filter((l) => ids.includes(String(l.request_id)));
     expect(lines.filter((l) => l.severity === 'ERROR')).toEqual([]);
     expect(lines.some((l) => l.message === 'unexpected error')).toBe(false);
