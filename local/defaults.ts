@@ -1,5 +1,5 @@
 /**
- * Defaults of the local stack (DESIGN 8, 9), each overridable by the environment variable named beside it.
+ * Defaults of the local stack (docs/design.md: "Local stack", "Configuration"), each overridable by the environment variable named beside it.
  * The CLI uses the same values, so on a laptop everything finds everything without configuration.
  */
 const env = process.env;

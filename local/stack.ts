@@ -1,5 +1,5 @@
 /**
- * The whole system on one machine (DESIGN 8): a real PostgreSQL (embedded, or DATABASE_URL) with the
+ * The whole system on one machine (docs/design.md, "Local stack"): a real PostgreSQL (embedded, or DATABASE_URL) with the
  * migrations applied, the PostgREST and GCS stand-ins, and the three functions under functions-framework
  * from their deployable bundles, wired as in production: the GCS stand-in posts object events to the sync
  * function as Eventarc would, and requests reach the store function through the Pub/Sub emulator's push

@@ -1,5 +1,5 @@
 -- project_files: the platform's file metadata table (seed plan, "Supabase File Adapter"), which the
--- artifact store extends (DESIGN 4). Supabase projects may already have it, with more columns: everything
+-- artifact store extends (docs/design.md, "The row"). Supabase projects may already have it, with more columns: everything
 -- here is IF NOT EXISTS, and a table that exists but lacks one of the seed's columns gets it added.
 
 CREATE TABLE IF NOT EXISTS project_files (

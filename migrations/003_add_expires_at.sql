@@ -1,4 +1,4 @@
--- Retention (DESIGN 6): an artifact persisted with retention_days carries its expiry; reads treat a row
+-- Retention (docs/design.md, "Policy"): an artifact persisted with retention_days carries its expiry; reads treat a row
 -- whose expires_at has passed as gone.
 ALTER TABLE project_files ADD COLUMN IF NOT EXISTS expires_at timestamptz;
 
@@ -8,7 +8,7 @@ ON project_files (tenant_id, created_at DESC, uuid DESC)
 WHERE artifact_type IS NOT NULL AND NOT deleted;
 
 -- Artifact rows stay sane (rows with artifact_type NULL, the platform's other files, are not concerned):
--- - artifact_type is a type name as the store request allows it (DESIGN 2);
+-- - artifact_type is a type name as the store request allows it (docs/design.md, "Store request");
 -- - the row is the store's shape: file_type 'artifact', JSON, a non-negative size, deleted exactly when its
 --   status says so, and the GCS generation it describes as a positive decimal string in metadata.
 -- Added NOT VALID (they hold for every new or updated row at once) and then validated; an existing

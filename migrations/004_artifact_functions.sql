@@ -1,4 +1,4 @@
--- The artifact store's reads and writes of project_files (DESIGN 4): each one SQL function, called by
+-- The artifact store's reads and writes of project_files (docs/design.md, "The row"): each one SQL function, called by
 -- supabase-js as rpc() (PostgREST, named arguments), so that every rule (tenant check, never undelete,
 -- newer generation wins, takeover refused, keyset pages) holds inside one statement or one row lock.
 --

@@ -1,6 +1,6 @@
 # The gen2 functions from one source tree, each from its own bundle (dist/functions/<entry point>), each
 # with its own service account: the API, the store and the sync here, the reconcile function in reconcile.tf.
-# Configuration: DESIGN 9 and shared/platform/config.ts (the tests check every variable a function requires is set).
+# Configuration: docs/design.md, "Configuration" and shared/platform/config.ts (the tests check every variable a function requires is set).
 
 # Images Cloud Build makes from the sources, in a repository of our own so the build account needs no
 # project-wide Artifact Registry access.
@@ -30,7 +30,7 @@ resource "google_artifact_registry_repository" "functions" {
   depends_on = [google_project_service.enabled]
 }
 
-# HTTP API (DESIGN 5): public endpoint; authorization is the Supabase JWT it verifies itself.
+# HTTP API (docs/design.md, "API"): public endpoint; authorization is the Supabase JWT it verifies itself.
 resource "google_cloudfunctions2_function" "api" {
   name        = "${var.name_prefix}-api"
   location    = var.region
@@ -87,7 +87,7 @@ resource "google_cloudfunctions2_function" "api" {
   depends_on = [time_sleep.iam_propagation]
 }
 
-# Store (DESIGN 2, 3, 6, 7): an HTTP service in Cloud Run's terms, a CloudEvent function in the code's (the
+# Store (docs/design.md: "Store request", "Objects in the bucket", "Policy", "Bad input and failures"): an HTTP service in Cloud Run's terms, a CloudEvent function in the code's (the
 # framework converts the Pub/Sub push). Reachable only from inside Google (Pub/Sub push) and only with the
 # push subscription's token.
 resource "google_cloudfunctions2_function" "store" {
@@ -138,7 +138,7 @@ resource "google_cloudfunctions2_function" "store" {
   depends_on = [time_sleep.iam_propagation]
 }
 
-# Metadata sync (DESIGN 4): one deployment per object event type, same code, same service account.
+# Metadata sync (docs/design.md, "The row"): one deployment per object event type, same code, same service account.
 # RETRY_POLICY_RETRY: a thrown (transient) error is retried by Eventarc with backoff for up to 24 hours.
 resource "google_cloudfunctions2_function" "sync" {
   for_each = {

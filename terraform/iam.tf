@@ -109,7 +109,7 @@ resource "google_storage_bucket_iam_member" "store_objects" {
 }
 
 # The store deletes the staged payloads it consumed, and nothing else: no attempt deletes an object it wrote,
-# since a racing attempt's committed manifest may reference it (DESIGN 3; leftovers are reconcile's). Without
+# since a racing attempt's committed manifest may reference it (docs/design.md, "Objects in the bucket"; leftovers are reconcile's). Without
 # delete under artifacts/ the store can neither remove nor overwrite a manifest or a visual.
 resource "google_storage_bucket_iam_member" "store_deletes" {
   bucket = google_storage_bucket.artifacts.name
@@ -122,7 +122,7 @@ resource "google_storage_bucket_iam_member" "store_deletes" {
   }
 }
 
-# The sync function keeps an event it can never handle under quarantine/sync/ (DESIGN 7), create-only, and
+# The sync function keeps an event it can never handle under quarantine/sync/ (docs/design.md, "Bad input and failures"), create-only, and
 # creates nothing anywhere else: it can never resurrect an artifact object.
 resource "google_storage_bucket_iam_member" "sync_quarantine" {
   bucket = google_storage_bucket.artifacts.name

@@ -1,4 +1,4 @@
-# The artifact store on GCP (DESIGN 1): a request topic whose push subscription feeds the store function,
+# The artifact store on GCP (docs/design.md, "Pipeline"): a request topic whose push subscription feeds the store function,
 # the artifact bucket whose object events feed the metadata sync function (deployed once per event type),
 # the HTTP API, and the reconcile function Cloud Scheduler runs (reconcile.tf). Build the bundles first
 # (`npm run build`): the archives are made from dist/functions/.

@@ -1,11 +1,11 @@
-# Store requests (DESIGN 2). A gen2 function's own Pub/Sub trigger cannot have a dead-letter topic (DESIGN 10),
+# Store requests (docs/design.md, "Store request"). A gen2 function's own Pub/Sub trigger cannot have a dead-letter topic (docs/design.md, "Dependencies"),
 # so the store function is an HTTP service fed by this push subscription, which has one.
 resource "google_pubsub_topic" "requests" {
   name       = var.topic_name
   depends_on = [google_project_service.enabled]
 }
 
-# Requests that failed max_delivery_attempts times (transient errors that never cleared, DESIGN 7).
+# Requests that failed max_delivery_attempts times (transient errors that never cleared, docs/design.md, "Bad input and failures").
 resource "google_pubsub_topic" "dead_letter" {
   name       = "${var.topic_name}-dead-letter"
   depends_on = [google_project_service.enabled]
@@ -37,7 +37,7 @@ resource "google_pubsub_subscription" "store_push" {
 
   push_config {
     # The framework turns a raw push into a messagePublished CloudEvent and takes the topic from this path
-    # (DESIGN 10), the same path the local stack pushes to.
+    # (docs/design.md, "Dependencies"), the same path the local stack pushes to.
     push_endpoint = "${google_cloudfunctions2_function.store.service_config[0].uri}/projects/${var.project_id}/topics/${google_pubsub_topic.requests.name}"
     oidc_token {
       service_account_email = google_service_account.store_push.email

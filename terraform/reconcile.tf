@@ -1,4 +1,4 @@
-# Reconcile (DESIGN 14): the reconcileArtifacts function repairs drift between the bucket and the rows (a
+# Reconcile (docs/design.md, "Reconcile"): the reconcileArtifacts function repairs drift between the bucket and the rows (a
 # manifest without its row is recorded, a live row without its manifest is marked deleted, unreferenced
 # objects older than the grace period are removed), run by Cloud Scheduler. The same work as
 # `artifact-store reconcile`; idempotent, so a run cut short is finished by the next one.

@@ -1,4 +1,4 @@
-# The artifact bucket (DESIGN 3): artifacts/ (manifests and visuals), staging/ (claim-check payloads),
+# The artifact bucket (docs/design.md, "Objects in the bucket"): artifacts/ (manifests and visuals), staging/ (claim-check payloads),
 # quarantine/ (rejected messages). Only the functions' and publishers' identities reach it; nothing is public.
 resource "google_storage_bucket" "artifacts" {
   name                        = var.bucket_name
@@ -9,7 +9,7 @@ resource "google_storage_bucket" "artifacts" {
   # Never delete a bucket that still holds artifacts.
   force_destroy = false
 
-  # A deleted artifact must be gone (DESIGN 5): no versions to keep old generations around.
+  # A deleted artifact must be gone (docs/design.md, "API"): no versions to keep old generations around.
   versioning {
     enabled = false
   }
@@ -30,7 +30,7 @@ resource "google_storage_bucket" "artifacts" {
     }
   }
 
-  # Quarantined messages are kept for a month for replay (DESIGN 7).
+  # Quarantined messages are kept for a month for replay (docs/design.md, "Bad input and failures").
   lifecycle_rule {
     action {
       type = "Delete"
@@ -42,7 +42,7 @@ resource "google_storage_bucket" "artifacts" {
     }
   }
 
-  # Retained artifacts carry customTime = their expiry (DESIGN 3, 6): delete once it has passed. The provider
+  # Retained artifacts carry customTime = their expiry (docs/design.md: "Objects in the bucket", "Policy"): delete once it has passed. The provider
   # drops a zero days_since_custom_time unless told to send it, and sends a zero age unless told not to;
   # together that would be a rule "age >= 0", deleting everything. Hence both flags, and the prefix.
   lifecycle_rule {

@@ -1,5 +1,5 @@
 /**
- * Authentication (DESIGN 5): `Authorization: Bearer <JWT>`, HS256 with SUPABASE_JWT_SECRET and/or RS256/ES256
+ * Authentication (docs/design.md, "API"): `Authorization: Bearer <JWT>`, HS256 with SUPABASE_JWT_SECRET and/or RS256/ES256
  * with the keys of the JWKS at AUTH_JWKS_URL. The tenant is the claim at TENANT_CLAIM; a `service_role` token
  * names it with `?tenant_id=` (400 without it), and no other token may name one.
  *

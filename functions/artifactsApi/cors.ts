@@ -22,7 +22,6 @@ export interface CorsPolicy {
   allows(origin: string | undefined): origin is string;
 }
 
-
 /** The origins of a CORS_ORIGINS value; throws naming the first entry that is not an origin. */
 export function parseCorsOrigins(value: string): string[] {
   const entries = value

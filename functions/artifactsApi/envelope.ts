@@ -1,4 +1,4 @@
-/** The API's view of a row: the envelope of DESIGN 5 (without the document, for list items). */
+/** The API's view of a row: the envelope of docs/design.md, "API" (without the document, for list items). */
 import type { ArtifactRow } from '../../shared/domain/artifact-row';
 import type { ArtifactSummary } from './schemas';
 

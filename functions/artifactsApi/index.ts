@@ -1,4 +1,4 @@
-/** artifactsApi: HTTP Cloud Function serving artifacts per tenant (DESIGN 5). Configuration is validated at cold start. */
+/** artifactsApi: HTTP Cloud Function serving artifacts per tenant (docs/design.md, "API"). Configuration is validated at cold start. */
 import * as functions from '@google-cloud/functions-framework';
 import { createStores } from '../../shared/adapters/stores';
 import { PermanentError } from '../../shared/domain/errors';

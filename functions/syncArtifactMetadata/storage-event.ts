@@ -1,5 +1,5 @@
 /**
- * The Cloud Storage CloudEvents the sync function receives from Eventarc (DESIGN 10): int64 fields arrive as
+ * The Cloud Storage CloudEvents the sync function receives from Eventarc (docs/design.md, "Dependencies"): int64 fields arrive as
  * strings; finalize fires on create and overwrite; deleted also fires for overwritten generations;
  * duplicates and any order happen.
  */

@@ -2,7 +2,7 @@
  * A local stand-in for the Google Cloud Storage JSON API: the calls GcsBlobStore makes through
  * @google-cloud/storage, served by node:http with GCS's wire formats, over one bucket kept as files on disk,
  * posting `finalized` / `deleted` CloudEvents to the configured targets as Eventarc delivers them to a
- * gen2 function. Dev and test tool only (DESIGN 8); production talks to GCS.
+ * gen2 function. Dev and test tool only (docs/design.md, "Local stack"); production talks to GCS.
  *
  * How it differs from the real service:
  * - One bucket only, the configured one, present from the start; any other bucket is 404 notFound (and

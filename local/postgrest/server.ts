@@ -1,7 +1,7 @@
 /**
  * A local stand-in for Supabase's Data API (PostgREST behind the API gateway), serving exactly what this
  * project calls: `POST /rest/v1/rpc/{function}` with named JSON arguments, over a real PostgreSQL (pg Pool).
- * supabase-js talks to it unchanged (DESIGN 8). Dev and test tool only: nothing in production imports it.
+ * supabase-js talks to it unchanged (docs/design.md, "Local stack"). Dev and test tool only: nothing in production imports it.
  *
  * Same as PostgREST (13): JWT verification with the project's secret and its PGRST301/302/303 errors and
  * `WWW-Authenticate` headers; the `role` claim (default `anon`) as the database role of the call, set

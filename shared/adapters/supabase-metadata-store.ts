@@ -3,7 +3,7 @@
  * migrations/004_artifact_functions.sql (PostgREST `POST /rest/v1/rpc/{fn}`, named arguments), made with the
  * service role key.
  *
- * Failures (DESIGN 7):
+ * Failures (docs/design.md, "Bad input and failures"):
  * - no answer (supabase-js `status: 0`: connection refused, DNS, timeout), 408, 429, 5xx -> TransientError;
  * - 401/403 (the key is wrong, expired, or not the service role's) -> TransientError saying so: a
  *   configuration fault must not drop messages, they are retried and finally dead-lettered;

@@ -1,5 +1,5 @@
 /**
- * Schemas of the known artifact types (DESIGN 2), from the shapes the platform's orchestrators produce (the
+ * Schemas of the known artifact types (docs/design.md, "Store request"), from the shapes the platform's orchestrators produce (the
  * seed plan's examples). Each is open to extra fields: it checks what the store and its readers rely on and
  * lets the rest through. Types not listed here are accepted as any JSON object.
  */

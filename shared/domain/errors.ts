@@ -1,5 +1,5 @@
 /**
- * One error taxonomy for the whole store (DESIGN 7).
+ * One error taxonomy for the whole store (docs/design.md, "Bad input and failures").
  *
  * - PermanentError: the input can never succeed (schema, bad base64, unknown image bytes, size, unsafe names,
  *   id conflict). Event handlers acknowledge it, log it with its stable `code`, and quarantine the message.

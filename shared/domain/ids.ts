@@ -1,5 +1,5 @@
 /**
- * Artifact id resolution (DESIGN 2). The id is known before anything is stored, so a producer can hand it to
+ * Artifact id resolution (docs/design.md, "Store request"). The id is known before anything is stored, so a producer can hand it to
  * its caller at publish time and every redelivery of one message lands on the same id.
  */
 import { createHash } from 'node:crypto';

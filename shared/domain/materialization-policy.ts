@@ -1,5 +1,5 @@
 /**
- * The materialization policy (DESIGN 6): which artifacts are persisted, and for how long. Artifacts are
+ * The materialization policy (docs/design.md, "Policy"): which artifacts are persisted, and for how long. Artifacts are
  * ephemeral by default; the policy, evaluated by the runtime for every request, decides. The shipped default
  * (default-materialization-policy.json) is the seed's MVP: everything ephemeral, a request may ask to persist.
  */

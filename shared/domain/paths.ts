@@ -1,5 +1,5 @@
 /**
- * Object names in the bucket (DESIGN 3) and the validation that keeps every name a message can influence
+ * Object names in the bucket (docs/design.md, "Objects in the bucket") and the validation that keeps every name a message can influence
  * inside its tenant's prefix. Every object name is built here and nowhere else.
  */
 import { PermanentError } from './errors';

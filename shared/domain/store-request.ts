@@ -1,5 +1,5 @@
 /**
- * The store request (DESIGN 2): the JSON body of a Pub/Sub message on `artifact-store-requests`, version 1.
+ * The store request (docs/design.md, "Store request"): the JSON body of a Pub/Sub message on `artifact-store-requests`, version 1.
  * Parsing it is the first thing the store function does and the last thing a producer does before publishing.
  */
 import { z } from 'zod';

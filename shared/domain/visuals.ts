@@ -1,5 +1,5 @@
 /**
- * Visuals (DESIGN 3): any object, at any depth, whose key ends in `_visual` and that holds a string
+ * Visuals (docs/design.md, "Objects in the bucket"): any object, at any depth, whose key ends in `_visual` and that holds a string
  * `image_base64`. Extraction takes their bytes out of the document (each to be stored as its own object) and
  * leaves a reference in the manifest; rehydration is the exact inverse.
  *

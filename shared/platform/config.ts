@@ -1,10 +1,10 @@
 /**
- * Configuration from the environment (DESIGN 9), one schema per function. Each function parses its own at
+ * Configuration from the environment (docs/design.md, "Configuration"), one schema per function. Each function parses its own at
  * cold start; a bad configuration fails the start with one error naming every missing or invalid variable.
  */
 import { z } from 'zod';
-import { normalizeOrigin } from './origins';
 import { PermanentError } from '../domain/errors';
+import { normalizeOrigin } from './origins';
 
 const url = z.url({ protocol: /^https?$/ });
 const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);

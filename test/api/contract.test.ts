@@ -1,5 +1,5 @@
 /**
- * The contract of DESIGN 5 route by route, through the local stack: strict validation (ids, visual names,
+ * The contract of docs/design.md, "API" route by route, through the local stack: strict validation (ids, visual names,
  * limit, filters, cursors, unknown and repeated parameters), problem+json errors, visuals with ETag and
  * caching, inline documents, expiry, idempotent delete, CORS, request ids in responses and logs.
  */

@@ -24,7 +24,7 @@ import { FUNCTION_CONFIGS } from '../../shared/platform/config';
 const rootPackage = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
 const rootLock = JSON.parse(readFileSync(join(ROOT, 'package-lock.json'), 'utf8'));
 
-/** The signature type each function registers (DESIGN 1). */
+/** The signature type each function registers (docs/design.md, "Pipeline"). */
 const SIGNATURES = {
   artifactsApi: 'http',
   reconcileArtifacts: 'http',

@@ -1,5 +1,5 @@
 /**
- * Bad input, end to end (DESIGN 7): every class of permanent error is acknowledged (2xx, so Pub/Sub does not
+ * Bad input, end to end (docs/design.md, "Bad input and failures"): every class of permanent error is acknowledged (2xx, so Pub/Sub does not
  * redeliver it forever), logged once with its stable error_code, and the message kept under quarantine/
  * with its error, so it can be replayed; nothing of it is stored. A transient failure is a 5xx instead.
  */

@@ -1,5 +1,5 @@
 /**
- * The materialization policy end to end (DESIGN 6), with a policy of rules given to the store function as
+ * The materialization policy end to end (docs/design.md, "Policy"), with a policy of rules given to the store function as
  * MATERIALIZATION_POLICY: the first matching rule wins, overrides apply only where the policy allows them,
  * and a retention becomes the row's expires_at and the customTime of every object of the artifact (which the
  * bucket's days_since_custom_time lifecycle rule acts on).

@@ -1,5 +1,5 @@
 /**
- * Reconcile and replay through the real stack (issue 8, DESIGN 14): every kind of drift is repaired, nothing
+ * Reconcile and replay through the real stack (issue 8, docs/design.md, "Reconcile"): every kind of drift is repaired, nothing
  * referenced is ever removed, a second pass finds nothing to do; a quarantined message replays onto the id
  * the original would have had.
  */

@@ -1,5 +1,5 @@
 /**
- * Transient failures (DESIGN 7): with the metadata store unreachable, nothing is acknowledged or quarantined.
+ * Transient failures (docs/design.md, "Bad input and failures"): with the metadata store unreachable, nothing is acknowledged or quarantined.
  * The store and sync functions answer 5xx so Pub/Sub / Eventarc redeliver; the API answers 503 problem+json.
  */
 import { randomUUID } from 'node:crypto';

@@ -1,5 +1,5 @@
 /**
- * How the GCS stand-in delivers its CloudEvents (DESIGN 8, like Eventarc): in order per object, objects in
+ * How the GCS stand-in delivers its CloudEvents (docs/design.md, "Local stack", like Eventarc): in order per object, objects in
  * parallel, retries with backoff within a budget, dead letters on disk, nothing lost across a restart.
  * Real HTTP receivers on free ports; short delays through DeliveryOptions.
  */

@@ -526,7 +526,7 @@ describe('names agree across resources', () => {
     expect(resource('google_pubsub_topic.requests').name).toBe('${var.topic_name}');
     const push = resource('google_pubsub_subscription.store_push');
     expect(refersTo(push.topic, 'google_pubsub_topic.requests')).toBe(true);
-    // The framework takes the topic from the push URL path (DESIGN 10).
+    // The framework takes the topic from the push URL path (docs/design.md, "Dependencies").
     expect(one(push.push_config).push_endpoint).toBe(
       '${google_cloudfunctions2_function.store.service_config[0].uri}/projects/${var.project_id}/topics/${google_pubsub_topic.requests.name}',
     );
@@ -817,7 +817,7 @@ describe('identities and roles', () => {
     const storeDeletes = one(resource('google_storage_bucket_iam_member.store_deletes').condition);
     expect(storeDeletes.expression).toBe('resource.name.startsWith("${local.objects}/staging/")');
     expect(tf.locals.objects).toBe('projects/_/buckets/${var.bucket_name}/objects');
-    // The sync function creates its quarantine records (DESIGN 7) and nothing else.
+    // The sync function creates its quarantine records (docs/design.md, "Bad input and failures") and nothing else.
     const syncQuarantine = one(resource('google_storage_bucket_iam_member.sync_quarantine').condition);
     expect(syncQuarantine.expression).toBe(
       `resource.name.startsWith("\${local.objects}/${SYNC_QUARANTINE_PREFIX}")`,
@@ -832,7 +832,7 @@ describe('identities and roles', () => {
   });
 });
 
-describe('resources as DESIGN 3, 6, 7, 10 and 14 describe them', () => {
+describe('resources as docs/design.md: "Objects in the bucket", "Policy", "Bad input and failures", "Dependencies", "Reconcile" describe them', () => {
   it('the bucket: uniform access, public access prevention, lifecycle of staging/, quarantine/ and retained artifacts', () => {
     const bucket = resource('google_storage_bucket.artifacts');
     expect(bucket.uniform_bucket_level_access).toBe(true);
@@ -900,7 +900,7 @@ describe('resources as DESIGN 3, 6, 7, 10 and 14 describe them', () => {
     expect(tf.variables.get('api_invoker_members')!.default).toEqual(['allUsers']);
   });
 
-  it('reconcile (DESIGN 14): one instance, one request at a time, the longest HTTP timeout, internal only', () => {
+  it('reconcile (docs/design.md, "Reconcile"): one instance, one request at a time, the longest HTTP timeout, internal only', () => {
     const reconcile = functions.filter((f) => f.entryPoint === 'reconcileArtifacts');
     expect(reconcile.map((f) => f.address)).toEqual(['google_cloudfunctions2_function.reconcile']);
     const { service, trigger } = reconcile[0]!;

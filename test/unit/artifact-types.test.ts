@@ -91,7 +91,7 @@ function code(type: string, doc: unknown): string | null {
 }
 
 describe('known artifact types', () => {
-  it('are exactly the seven of DESIGN 2', () => {
+  it('are exactly the seven of docs/design.md, "Store request"', () => {
     expect([...KNOWN_ARTIFACT_TYPES].sort()).toEqual(
       ['blueprint', 'hybrid_embeddings', 'poc', 'roadmap', 'solution', 'sop', 'workflow'].sort(),
     );

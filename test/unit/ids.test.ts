@@ -73,7 +73,7 @@ describe('isUuid', () => {
   });
 });
 
-describe('resolveArtifactId (DESIGN 2)', () => {
+describe('resolveArtifactId (docs/design.md, "Store request")', () => {
   const base = { tenant_id: 'acme', artifact_type: 'workflow' };
 
   it('uses the explicit artifact_id, lower-cased, over everything else', () => {
