@@ -50,7 +50,10 @@ export function createSyncHandler(deps: SyncDeps, log: Logger) {
     try {
       const outcome =
         event.kind === 'finalized'
-          ? await recordManifest(deps, event.name, key, event.generation)
+          ? await recordManifest(deps, event.name, key, {
+              generation: event.generation,
+              object: event.object,
+            })
           : await onDeleted(deps, event, key);
       log.info('metadata synced', { ...context, outcome });
     } catch (err) {

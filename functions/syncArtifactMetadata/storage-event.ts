@@ -4,6 +4,10 @@
  * duplicates and any order happen.
  */
 import type { CloudEvent } from '@google-cloud/functions-framework';
+import type { FileMetadata } from '@google-cloud/storage';
+import type { ObjectInfo } from '../../shared/adapters/blob-store';
+import { toObjectInfo } from '../../shared/adapters/gcs-blob-store';
+import { isObject } from '../../shared/domain/json';
 
 export const FINALIZED = 'google.cloud.storage.object.v1.finalized';
 export const DELETED = 'google.cloud.storage.object.v1.deleted';
@@ -15,6 +19,8 @@ export interface StorageEvent {
   name: string;
   /** int64 as a decimal string. */
   generation: string;
+  /** The object as the event's resource describes it (StorageObjectData), when it does. */
+  object?: ObjectInfo;
 }
 
 export function storageEventFrom(event: CloudEvent<unknown>): StorageEvent {
@@ -23,11 +29,16 @@ export function storageEventFrom(event: CloudEvent<unknown>): StorageEvent {
     unknown
   >;
   const str = (v: unknown) => (typeof v === 'string' ? v : typeof v === 'number' ? String(v) : '');
-  return {
+  const storageEvent: StorageEvent = {
     kind: event.type === FINALIZED ? 'finalized' : event.type === DELETED ? 'deleted' : 'other',
     id: event.id,
     bucket: str(data.bucket),
     name: str(data.name),
     generation: str(data.generation),
   };
+  // The resource carries the custom metadata the sync needs: the row is built without reading the bucket.
+  if (isObject(data.metadata) && storageEvent.name && storageEvent.generation) {
+    storageEvent.object = toObjectInfo(storageEvent.bucket, data as FileMetadata);
+  }
+  return storageEvent;
 }

@@ -4,6 +4,7 @@ import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'nod
 import { join, relative, resolve, sep } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import * as esbuild from 'esbuild';
+import type { BundleInfo } from './bundle-info';
 import { BUILTINS, forbiddenInputs, OPTIONAL_REQUIRES } from './forbidden';
 import { lockfileFor } from './lockfile';
 import {
@@ -16,7 +17,9 @@ import {
   type RootPackageJson,
   readJson,
 } from './project';
-import { formatSizes, kebab } from './report';
+import { formatSizes } from './report';
+
+export type { BundleInfo };
 
 export interface BuildOptions {
   /** Folder holding one sub-folder per function, each with an `index.ts` (default: `functions/`). */
@@ -33,24 +36,11 @@ export interface BuildOptions {
   sourcemap?: 'external' | 'linked';
 }
 
-export interface BundleInfo {
-  /** Folder name = registered function name, e.g. `storeArtifact`. */
-  name: string;
-  /** Absolute path of the bundle's folder (the deployable source). */
-  dir: string;
-  /** Absolute path of `index.js`. */
-  file: string;
-  bytes: number;
-  gzipBytes: number;
-  /** Source files inlined in the bundle, relative to the repository, `/`-separated. */
-  inputs: string[];
-  /** npm packages inlined in the bundle (by name). */
-  packages: string[];
-  /** Modules left to `require` at run time (the framework and Node built-ins). */
-  externals: string[];
+/** Moves `from` to `to`, replacing what was there; the old folder is gone only once the new one is in place. */
+function kebab(name: string): string {
+  return name.replace(/([a-z0-9])([A-Z])/g, '$1-$2').toLowerCase();
 }
 
-/** Moves `from` to `to`, replacing what was there; the old folder is gone only once the new one is in place. */
 function replaceDir(from: string, to: string): void {
   const old = `${from}.old`;
   try {

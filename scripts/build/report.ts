@@ -1,9 +1,5 @@
 /** The size table `npm run build` prints. */
-import type { BundleInfo } from './bundle';
-
-export function kebab(name: string): string {
-  return name.replace(/([a-z0-9])([A-Z])/g, '$1-$2').toLowerCase();
-}
+import type { BundleInfo } from './bundle-info';
 
 function formatKiB(bytes: number): string {
   return `${(bytes / 1024).toFixed(1)} KiB`;

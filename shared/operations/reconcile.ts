@@ -156,7 +156,10 @@ export async function reconcile(
       return 'recorded';
     }
     try {
-      const outcome = await recordManifest(deps, name, group.key, group.manifest!.generation);
+      const outcome = await recordManifest(deps, name, group.key, {
+        generation: group.manifest!.generation,
+        object: group.manifest!,
+      });
       if (outcome === 'inserted' || outcome === 'updated') {
         act('record manifest', { object: name, outcome });
         report.recorded++;

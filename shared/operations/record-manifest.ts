@@ -10,7 +10,7 @@
  * another tenant or type; it is left untouched), INVALID_ROW (the database refuses the row).
  */
 
-import type { BlobStore } from '../adapters/blob-store';
+import type { BlobStore, ObjectInfo } from '../adapters/blob-store';
 import type { MetadataStore, RecordOutcome } from '../adapters/metadata-store';
 import { PermanentError } from '../domain/errors';
 import { decodeManifestMetadata } from '../domain/manifest-metadata';
@@ -20,15 +20,21 @@ import { deleteArtifactObjects } from './artifact-objects';
 
 export type ManifestRecordOutcome = RecordOutcome | 'object_gone' | 'superseded' | 'deleted:removed';
 
+/**
+ * Records the manifest `name`. `described` is the object as an event described it (its resource: generation,
+ * size, custom metadata): when it carries the store's metadata, nothing is read from the bucket at all; else
+ * the object is looked up (and must still be that generation).
+ */
 export async function recordManifest(
   deps: { blobs: BlobStore; metadata: MetadataStore },
   name: string,
   key: ArtifactKey,
-  generation?: string,
+  described?: { generation: string; object?: ObjectInfo | undefined },
 ): Promise<ManifestRecordOutcome> {
-  const info = await deps.blobs.head(name);
+  const trusted = described?.object?.metadata.format ? described.object : undefined;
+  const info = trusted ?? (await deps.blobs.head(name));
   if (!info) return 'object_gone';
-  if (generation !== undefined && info.generation !== generation) return 'superseded';
+  if (described && info.generation !== described.generation) return 'superseded';
   const meta = decodeManifestMetadata(info.metadata, key);
   if (!meta) {
     throw new PermanentError(

@@ -38,12 +38,21 @@ describe('syncArtifactMetadata in process', () => {
     expect(lastSync(p)).toMatchObject({ outcome: 'unchanged' });
   });
 
-  it('finalize of an object gone, or of an older generation: nothing to do', async () => {
+  it('a finalize is recorded from its event alone: the bucket is not read', async () => {
+    const { p, id, finalize } = await stored();
+    p.blobs.failures.push({ op: 'head', error: new Error('the bucket must not be read'), times: 99 });
+    p.blobs.failures.push({ op: 'get', error: new Error('the bucket must not be read'), times: 99 });
+    await p.syncHandler(p.storageEvent(finalize));
+    expect(lastSync(p)).toMatchObject({ outcome: 'inserted', artifact_id: id });
+  });
+
+  it('an event without the custom metadata looks the object up: gone, or an older generation, is nothing to do', async () => {
     const { p, name, finalize } = await stored();
-    await p.syncHandler(p.storageEvent({ ...finalize, info: { ...finalize.info, generation: '1' } }));
+    const bare = { ...finalize, info: { ...finalize.info, metadata: {} } };
+    await p.syncHandler(p.storageEvent({ ...bare, info: { ...bare.info, generation: '1' } }));
     expect(lastSync(p)).toMatchObject({ outcome: 'superseded' });
     await p.blobs.delete(name);
-    await p.syncHandler(p.storageEvent(finalize));
+    await p.syncHandler(p.storageEvent(bare));
     expect(lastSync(p)).toMatchObject({ outcome: 'object_gone' });
   });
 
