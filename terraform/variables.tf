@@ -49,7 +49,7 @@ variable "bucket_location" {
 }
 
 variable "soft_delete_retention_seconds" {
-  description = "How long GCS keeps deleted objects recoverable. 0 (default) turns soft delete off, so a deleted or expired artifact is really gone (docs/design.md, "API"); otherwise 7-90 days in seconds."
+  description = "How long GCS keeps deleted objects recoverable. 0 (default) turns soft delete off, so a deleted or expired artifact is really gone (docs/design.md, API); otherwise 7-90 days in seconds."
   type        = number
   default     = 0
   validation {
@@ -145,7 +145,7 @@ variable "api_invoker_members" {
 }
 
 variable "materialization_policy" {
-  description = "The materialization policy (docs/design.md, "Policy") as an object; passed to the store function as JSON (MATERIALIZATION_POLICY). null = the shipped default, shared/domain/default-materialization-policy.json, read from the repository."
+  description = "The materialization policy (docs/design.md, Policy) as an object; passed to the store function as JSON (MATERIALIZATION_POLICY). null = the shipped default, shared/domain/default-materialization-policy.json, read from the repository."
   type        = any
   default     = null
   validation {
