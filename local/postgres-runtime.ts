@@ -27,12 +27,18 @@ import { LocalStackError } from './stack-error';
 const PREFIX = 'artifact-store-pg-';
 const OWNER_FILE = 'owner.json';
 
+/** Whether process `pid` exists and is not a zombie (a killed process its reaper has not collected yet). */
 export const isAlive = (pid: number): boolean => {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
+    if ((err as NodeJS.ErrnoException).code !== 'EPERM') return false;
+  }
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return process.platform !== 'linux'; // no /proc: trust kill(0)
   }
 };
 
@@ -84,9 +90,9 @@ export async function recoverRelocated(cluster: string, onLine: (line: string) =
   } catch {
     // unreadable marker: treat as stale
   }
-  if (recorded.pid && recorded.pid !== process.pid && isAlive(recorded.pid)) {
+  if (recorded.pid && isAlive(recorded.pid)) {
     throw new LocalStackError(
-      `the PostgreSQL cluster ${cluster} is in use by another local stack (pid ${recorded.pid})`,
+      `the PostgreSQL cluster ${cluster} is in use by ${recorded.pid === process.pid ? 'this process already' : `another local stack (pid ${recorded.pid})`}`,
       'stop that one first (Ctrl-C in its terminal), or set LOCAL_DATA_DIR to another directory',
     );
   }

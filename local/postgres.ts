@@ -220,7 +220,7 @@ async function initdb(
     if (outcome === 'cancelled') throw new StartCancelled();
     if (outcome !== 0) {
       throw new LocalStackError(
-        `PostgreSQL initdb failed (${outcome}): ${lastError(lines)}`,
+        `PostgreSQL initdb failed (${typeof outcome === 'number' ? `code ${outcome}` : outcome}): ${lastError(lines)}`,
         `check that ${dirname(cluster)} is writable and has free space, or set DATABASE_URL`,
       );
     }
@@ -275,7 +275,7 @@ async function startServer(
     throw new StartCancelled();
   }
   throw new LocalStackError(
-    `PostgreSQL did not start on ${host}:${port} (${outcome}): ${lastError(lines)}`,
+    `PostgreSQL did not start on ${host}:${port} (${typeof outcome === 'number' ? `code ${outcome}` : outcome}): ${lastError(lines)}`,
     hintFor(lines, port),
   );
 }
