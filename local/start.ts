@@ -108,7 +108,10 @@ async function main() {
     : `direct push to ${stack.urls.store} (set PUBSUB_EMULATOR_HOST to go through the gcloud emulator)`;
   const database = stack.options.databaseUrl
     ? 'DATABASE_URL'
-    : `embedded PostgreSQL ${LOCAL.host}:${LOCAL.ports.postgres} (psql -h ${LOCAL.host} -p ${LOCAL.ports.postgres} -U postgres; password postgres)`;
+    : `embedded PostgreSQL ${LOCAL.host}:${LOCAL.ports.postgres}`;
+  const psql = stack.options.databaseUrl
+    ? 'DATABASE_URL (yours)'
+    : `${stack.databaseUrl}   psql -h ${LOCAL.host} -p ${LOCAL.ports.postgres} -U postgres (password postgres)`;
   process.stdout.write(`
   Artifact store running locally (ready in ${((Date.now() - startedAt) / 1000).toFixed(1)} s), listening on ${LOCAL.bindHost}
 
@@ -117,6 +120,10 @@ async function main() {
   syncArtifactMetadata        ${stack.urls.sync}   <- object events from the GCS stand-in
   GCS stand-in                ${stack.urls.gcs}   bucket ${LOCAL.bucket}, files in ${LOCAL.dataDir}/gcs
   Supabase (PostgREST) stand-in ${stack.urls.supabase}   over ${database}
+
+  Local credentials (well known, for this machine only):
+    PostgreSQL  ${psql}
+    supabase-js SUPABASE_URL=${stack.urls.supabase} SUPABASE_SERVICE_ROLE_KEY=${stack.serviceRoleKey}
 
   Token for tenant "tenant-demo" (24 h):
     export TOKEN=${token}

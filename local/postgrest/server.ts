@@ -172,7 +172,11 @@ export async function startPostgrestStandIn(options: PostgrestStandInOptions): P
     idleTimeoutMillis: 10_000,
     application_name: 'postgrest-stand-in',
   });
-  pool.on('error', (err) => log?.(`[postgrest] idle connection error: ${err.message}`));
+  let closing = false;
+  // pool.end() resolves before its idle connections are gone: a server stopping right after is no news.
+  pool.on('error', (err) => {
+    if (!closing) log?.(`[postgrest] idle connection error: ${err.message}`);
+  });
   const routines = new RoutineCache(pool);
 
   /** POST: the arguments are the JSON object of the body; the schema comes from `Content-Profile`. */
@@ -362,6 +366,7 @@ export async function startPostgrestStandIn(options: PostgrestStandInOptions): P
     url: `http://${urlHost}:${port}`,
     reloadSchemaCache: () => routines.invalidate(),
     close() {
+      closing = true;
       closed ??= new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();
