@@ -11,13 +11,13 @@ export const str = (options: Options, name: string): string | undefined => {
 };
 
 export const apiUrl = () =>
-  (env.ARTIFACTS_API_URL ?? `http://${LOCAL.host}:${LOCAL.ports.artifactsApi}`).replace(/\/$/, '');
+  (env.ARTIFACTS_API_URL || `http://${LOCAL.host}:${LOCAL.ports.artifactsApi}`).replace(/\/$/, '');
 
-export const storeUrl = () => env.STORE_FUNCTION_URL ?? `http://${LOCAL.host}:${LOCAL.ports.storeArtifact}`;
+export const storeUrl = () => env.STORE_FUNCTION_URL || `http://${LOCAL.host}:${LOCAL.ports.storeArtifact}`;
 
 /** pubsub with an emulator or when asked; else a direct push to the store function. */
 export const transportMode = (): 'pubsub' | 'push' =>
-  (env.ARTIFACT_STORE_TRANSPORT ?? (env.PUBSUB_EMULATOR_HOST ? 'pubsub' : 'push')) === 'pubsub'
+  (env.ARTIFACT_STORE_TRANSPORT || (env.PUBSUB_EMULATOR_HOST ? 'pubsub' : 'push')) === 'pubsub'
     ? 'pubsub'
     : 'push';
 

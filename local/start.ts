@@ -54,7 +54,7 @@ async function main() {
   process.on('SIGINT', () => void shutdown('SIGINT'));
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
 
-  if (LOCAL.host !== '127.0.0.1' && LOCAL.host !== 'localhost' && LOCAL.host !== '::1') {
+  if (!/^(127\.\d+\.\d+\.\d+|localhost|::1)$/.test(LOCAL.bindHost)) {
     print(
       'start',
       `warning: LOCAL_BIND_HOST=${LOCAL.bindHost}: the functions and stand-ins are reachable from other machines, with publicly known local secrets`,
