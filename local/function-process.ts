@@ -7,7 +7,6 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
-import { connect } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { LocalStackError, StartCancelled } from './stack-error';
@@ -43,33 +42,6 @@ export interface FunctionProcessOptions {
   keepLines?: number;
   timeoutMs?: number;
   signal?: AbortSignal;
-}
-
-/**
- * Waits until something accepts TCP connections on host:port. It cannot tell who listens: use it only after
- * checking the port was free (ports.ts), or with another proof of identity.
- */
-export async function waitForPort(
-  port: number,
-  host = '127.0.0.1',
-  timeoutMs = 20_000,
-  alive?: () => boolean,
-) {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (alive && !alive()) throw new Error(`process exited before listening on ${port}`);
-    const ok = await new Promise<boolean>((done) => {
-      const socket = connect(port, host);
-      socket.once('connect', () => {
-        socket.destroy();
-        done(true);
-      });
-      socket.once('error', () => done(false));
-    });
-    if (ok) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`nothing listening on ${host}:${port} after ${timeoutMs} ms`);
 }
 
 export async function startFunctionProcess(options: FunctionProcessOptions): Promise<FunctionProcess> {
