@@ -14,21 +14,16 @@
  * SUPABASE_JWT_SECRET), GOOGLE_CLOUD_PROJECT, ARTIFACT_STORE_TOPIC, PUBSUB_EMULATOR_HOST, STORE_FUNCTION_URL,
  * ARTIFACT_STORE_TRANSPORT (pubsub | push), ARTIFACT_BUCKET and GCS_API_ENDPOINT (staging of large payloads).
  * Unset values default to the local stack's (local/defaults.ts).
+ *
+ * Run as a bundle (bin/artifact-store.js builds dist/cli/ on demand): this entry loads only what the command
+ * needs, so `--help` and `token` start in a few tens of milliseconds and `publish` pays for its SDKs alone.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { LOCAL } from '../local/defaults';
-import { LOCAL_JWT_SECRET, mintJwt } from '../local/tokens';
-import { GcsBlobStore } from '../shared/adapters/gcs-blob-store';
-import type { StoreRequestInput } from '../shared/domain/store-request';
-import { publishArtifact } from '../shared/producer/publish';
-import { type PublishTransport, PubSubTransport, PushTransport } from '../shared/producer/publish-transport';
-import { quarantineCommand } from './quarantine';
-import { reconcileCommand } from './reconcile';
+import type { Options } from './options';
 
 const USAGE = `usage: artifact-store <command> [options]
 
-  publish <file> [--type T --tenant X] [--persist] [--retention-days N] [--id UUID] [--key K]
+  publish <file> [--type T --tenant X] [--persist] [--retention-days N] [--id UUID] [--key K] [--strict-type]
   get <id> [--inline] [--tenant X]
   list [--type T] [--execution E] [--session S] [--limit N] [--cursor C] [--tenant X]
   visual <id> <name> --out <file> [--tenant X]
@@ -38,83 +33,10 @@ const USAGE = `usage: artifact-store <command> [options]
   quarantine list [--day YYYY-MM-DD] [--code C] [--replayed]
   quarantine show <path>...
   quarantine replay <path>... | --code C [--day YYYY-MM-DD]
+
+publish warns when the local stack's materialization policy will not keep the artifact (add --persist),
+and when --type is not a known type (--strict-type makes that an error).
 `;
-
-const env = process.env;
-const apiUrl = () =>
-  (env.ARTIFACTS_API_URL ?? `http://${LOCAL.host}:${LOCAL.ports.artifactsApi}`).replace(/\/$/, '');
-
-type Options = Record<string, string | boolean | undefined>;
-
-async function tokenFor(options: Options): Promise<string> {
-  if (env.ARTIFACT_STORE_TOKEN) return env.ARTIFACT_STORE_TOKEN;
-  const tenant = typeof options.tenant === 'string' ? options.tenant : 'tenant-demo';
-  return mintJwt(
-    { sub: 'artifact-store-cli', role: 'authenticated', app_metadata: { tenant_id: tenant } },
-    env.SUPABASE_JWT_SECRET ?? LOCAL_JWT_SECRET,
-    { expiresIn: '10m' },
-  );
-}
-
-async function call(method: string, path: string, options: Options): Promise<Response> {
-  return fetch(`${apiUrl()}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${await tokenFor(options)}` },
-  });
-}
-
-async function printResponse(res: Response): Promise<void> {
-  const text = await res.text();
-  if (!res.ok) {
-    process.stderr.write(`${res.status} ${text}\n`);
-    process.exitCode = 1;
-    return;
-  }
-  if (text) process.stdout.write(`${JSON.stringify(JSON.parse(text), null, 2)}\n`);
-}
-
-function transport(): PublishTransport {
-  const projectId = env.GOOGLE_CLOUD_PROJECT ?? LOCAL.projectId;
-  const topic = env.ARTIFACT_STORE_TOPIC ?? LOCAL.topic;
-  const mode = env.ARTIFACT_STORE_TRANSPORT ?? (env.PUBSUB_EMULATOR_HOST ? 'pubsub' : 'push');
-  if (mode === 'pubsub') return new PubSubTransport({ projectId, topic });
-  const url = env.STORE_FUNCTION_URL ?? `http://${LOCAL.host}:${LOCAL.ports.storeArtifact}`;
-  return new PushTransport({ url, projectId, topic });
-}
-
-async function publish(file: string, options: Options): Promise<void> {
-  const parsed = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
-  const isRequest =
-    typeof parsed.artifact_type === 'string' && ('artifact' in parsed || 'artifact_ref' in parsed);
-  const request = (
-    isRequest ? { ...parsed } : { artifact_type: options.type, tenant_id: options.tenant, artifact: parsed }
-  ) as StoreRequestInput;
-  if (typeof options.tenant === 'string') request.tenant_id = options.tenant;
-  if (typeof options.id === 'string') request.artifact_id = options.id;
-  if (typeof options.key === 'string') request.idempotency_key = options.key;
-  if (options.persist || options['retention-days']) {
-    request.materialization = {
-      mode: 'persist',
-      ...(typeof options['retention-days'] === 'string'
-        ? { retention_days: Number(options['retention-days']) }
-        : {}),
-      reason: 'published with the artifact-store CLI',
-    };
-  }
-  const t = transport();
-  try {
-    const blobs = new GcsBlobStore({
-      bucket: env.ARTIFACT_BUCKET ?? LOCAL.bucket,
-      apiEndpoint:
-        env.GCS_API_ENDPOINT ??
-        (env.ARTIFACT_STORE_TRANSPORT === 'pubsub' ? undefined : `http://${LOCAL.host}:${LOCAL.ports.gcs}`),
-    });
-    const result = await publishArtifact(request, { transport: t, blobs });
-    process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
-  } finally {
-    await t.close?.();
-  }
-}
 
 async function main(argv: string[]): Promise<void> {
   const { values, positionals } = parseArgs({
@@ -127,6 +49,7 @@ async function main(argv: string[]): Promise<void> {
       'retention-days': { type: 'string' },
       id: { type: 'string' },
       key: { type: 'string' },
+      'strict-type': { type: 'boolean' },
       inline: { type: 'boolean' },
       execution: { type: 'string' },
       session: { type: 'string' },
@@ -144,78 +67,65 @@ async function main(argv: string[]): Promise<void> {
       help: { type: 'boolean', short: 'h' },
     },
   });
+  const options: Options = values;
   const [command, ...args] = positionals;
   const need = (i: number, what: string) => {
     const v = args[i];
-    if (!v) throw new Error(`${command} needs ${what}\n\n${USAGE}`);
-    return encodeURIComponent(v);
+    if (!v) throw new UsageError(`${command} needs ${what}`);
+    return v;
   };
   switch (values.help ? 'help' : command) {
     case 'publish':
-      return publish(decodeURIComponent(need(0, 'a file')), values);
+      return (await import('./publish-command')).publishCommand(need(0, 'a file'), options);
     case 'get':
-      return printResponse(
-        await call(
-          'GET',
-          `/api/artifacts/${need(0, 'an artifact id')}${values.inline ? '?visuals=inline' : ''}`,
-          values,
-        ),
+      return (await import('./api-commands')).getCommand(need(0, 'an artifact id'), options);
+    case 'list':
+      return (await import('./api-commands')).listCommand(options);
+    case 'visual':
+      return (await import('./api-commands')).visualCommand(
+        need(0, 'an artifact id'),
+        need(1, 'a visual name'),
+        options,
       );
-    case 'list': {
-      const q = new URLSearchParams();
-      if (values.type) q.set('artifact_type', values.type);
-      if (values.execution) q.set('execution_id', values.execution);
-      if (values.session) q.set('session_id', values.session);
-      if (values.limit) q.set('limit', values.limit);
-      if (values.cursor) q.set('cursor', values.cursor);
-      return printResponse(await call('GET', `/api/artifacts${q.size ? `?${q}` : ''}`, values));
-    }
-    case 'visual': {
-      const res = await call(
-        'GET',
-        `/api/artifacts/${need(0, 'an artifact id')}/visuals/${need(1, 'a visual name')}`,
-        values,
-      );
-      if (!res.ok || !values.out) return printResponse(res);
-      writeFileSync(values.out, Buffer.from(await res.arrayBuffer()));
-      process.stdout.write(
-        `${values.out}: ${res.headers.get('content-type')}, ${res.headers.get('content-length')} bytes\n`,
-      );
-      return;
-    }
-    case 'delete': {
-      const res = await call('DELETE', `/api/artifacts/${need(0, 'an artifact id')}`, values);
-      if (res.status === 204) process.stdout.write('deleted\n');
-      else await printResponse(res);
-      return;
-    }
-    case 'token': {
-      if (!values.tenant && !values['service-role']) throw new Error(`token needs --tenant\n\n${USAGE}`);
-      const claims = values['service-role']
-        ? { role: 'service_role', iss: 'artifact-store-cli' }
-        : { sub: 'artifact-store-cli', role: 'authenticated', app_metadata: { tenant_id: values.tenant } };
-      process.stdout.write(
-        `${await mintJwt(claims, env.SUPABASE_JWT_SECRET ?? LOCAL_JWT_SECRET, { expiresIn: values.ttl ?? '1h' })}\n`,
-      );
-      return;
-    }
+    case 'delete':
+      return (await import('./api-commands')).deleteCommand(need(0, 'an artifact id'), options);
+    case 'token':
+      return (await import('./api-commands')).tokenCommand(options);
     case 'reconcile':
-      return reconcileCommand({
+      return (await import('./reconcile')).reconcileCommand({
         tenant: values.tenant,
         type: values.type,
         dryRun: values['dry-run'],
         graceMinutes: values['grace-minutes'],
         verbose: values.verbose,
       });
-    case 'quarantine':
-      return quarantineCommand(args[0], args.slice(1), values, transport);
+    case 'quarantine': {
+      const { transport } = await import('./publish-command');
+      return (await import('./quarantine')).quarantineCommand(
+        args[0],
+        args.slice(1),
+        values,
+        () => transport().transport,
+      );
+    }
     default:
       process.stdout.write(USAGE);
-      if (command && command !== 'help') process.exitCode = 2;
+      if (command && command !== 'help') {
+        process.stderr.write(`artifact-store: unknown command ${command}\n`);
+        process.exitCode = 2;
+      }
   }
 }
 
-main(process.argv.slice(2)).catch((err) => {
-  process.stderr.write(`artifact-store: ${err instanceof Error ? err.message : String(err)}\n`);
+class UsageError extends Error {}
+
+main(process.argv.slice(2)).catch(async (err: unknown) => {
+  if (err instanceof UsageError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+    process.stderr.write(`artifact-store: ${(err as Error).message}\n\n${USAGE}`);
+    process.exitCode = 2;
+    return;
+  }
+  const { describeError } = await import('./describe-error');
+  process.stderr.write(`artifact-store: ${describeError(err)}\n`);
   process.exitCode = 1;
 });

@@ -5,12 +5,17 @@
 const env = process.env;
 const port = (name: string, fallback: number) => Number(env[name] ?? fallback);
 
+/** Interface every server of the local stack listens on (LOCAL_BIND_HOST; default loopback only). */
+const bindHost = env.LOCAL_BIND_HOST || '127.0.0.1';
+
 export const LOCAL = {
   projectId: env.GOOGLE_CLOUD_PROJECT ?? 'local-project',
   bucket: env.ARTIFACT_BUCKET ?? 'local-artifacts',
   topic: env.ARTIFACT_STORE_TOPIC ?? 'artifact-store-requests',
   dataDir: env.LOCAL_DATA_DIR ?? '.local',
-  host: '127.0.0.1',
+  bindHost,
+  /** Where clients reach the stack: the bind host, or loopback when it binds every interface. */
+  host: bindHost === '0.0.0.0' || bindHost === '::' ? '127.0.0.1' : bindHost,
   ports: {
     artifactsApi: port('ARTIFACTS_API_PORT', 8080),
     storeArtifact: port('STORE_ARTIFACT_PORT', 8081),
@@ -19,4 +24,14 @@ export const LOCAL = {
     postgres: port('POSTGRES_PORT', 54322),
     gcs: port('GCS_PORT', 4443),
   },
+} as const;
+
+/** The variable that sets each port (for messages that say what to change). */
+export const PORT_VARS = {
+  artifactsApi: 'ARTIFACTS_API_PORT',
+  storeArtifact: 'STORE_ARTIFACT_PORT',
+  syncArtifactMetadata: 'SYNC_METADATA_PORT',
+  postgrest: 'SUPABASE_PORT',
+  postgres: 'POSTGRES_PORT',
+  gcs: 'GCS_PORT',
 } as const;

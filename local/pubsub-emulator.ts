@@ -1,11 +1,15 @@
 /**
  * The gcloud Pub/Sub emulator: starting it (tests and CI) and giving it the request topic with a push
  * subscription to the store function, as Terraform does in production (without the dead-letter topic: the
- * emulator redelivers a failing push about once a second, forever).
+ * emulator redelivers a failing push about once a second, forever). The emulator forgets its topics when it
+ * restarts, so `npm start` keeps watching (`watchPushSubscription`) and recreates them when it comes back.
+ *
+ * Topic and subscription are managed through the emulator's REST interface (the Pub/Sub v1 REST API, served
+ * on the same port as gRPC): plain fetch with short timeouts, so a down emulator is a quick, clear failure.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { emulatorOptions } from '../shared/producer/publish-transport';
-import { waitForPort } from './function-process';
+import { canBind } from './ports';
+import { LocalStackError } from './stack-error';
 
 export interface PushSetup {
   /** host:port of the emulator. */
@@ -14,29 +18,116 @@ export interface PushSetup {
   topic: string;
   subscription: string;
   pushEndpoint: string;
+  /** Per-request timeout (default 5 s). */
+  timeoutMs?: number;
 }
 
-/** Creates the topic and the push subscription, or points an existing subscription at `pushEndpoint`. */
-export async function configurePushSubscription(setup: PushSetup): Promise<void> {
-  const { PubSub } = await import('@google-cloud/pubsub');
-  const pubsub = new PubSub({ projectId: setup.projectId, ...emulatorOptions(setup.emulatorHost) });
+async function rest(
+  setup: PushSetup,
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<{ status: number; json: Record<string, unknown> }> {
+  const url = `http://${setup.emulatorHost}/v1/projects/${encodeURIComponent(setup.projectId)}/${path}`;
+  let res: Response;
   try {
-    const topic = pubsub.topic(setup.topic);
-    const [topicExists] = await topic.exists();
-    if (!topicExists) await topic.create();
-    const subscription = topic.subscription(setup.subscription);
-    const [subscriptionExists] = await subscription.exists();
-    if (!subscriptionExists) {
-      await topic.createSubscription(setup.subscription, {
-        pushConfig: { pushEndpoint: setup.pushEndpoint },
-        ackDeadlineSeconds: 60,
-      });
-    } else {
-      await subscription.modifyPushConfig({ pushEndpoint: setup.pushEndpoint });
-    }
-  } finally {
-    await pubsub.close();
+    res = await fetch(url, {
+      method,
+      headers: body === undefined ? {} : { 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+      signal: AbortSignal.timeout(setup.timeoutMs ?? 5000),
+    });
+  } catch (err) {
+    const cause = (err as { cause?: { code?: string } }).cause?.code ?? (err as Error).name;
+    throw new LocalStackError(
+      `the Pub/Sub emulator at ${setup.emulatorHost} is not reachable (${cause})`,
+      `start it (gcloud beta emulators pubsub start --host-port=${setup.emulatorHost}) or unset PUBSUB_EMULATOR_HOST`,
+    );
   }
+  const text = await res.text();
+  let json: Record<string, unknown> = {};
+  try {
+    json = text ? (JSON.parse(text) as Record<string, unknown>) : {};
+  } catch {}
+  return { status: res.status, json };
+}
+
+function fail(what: string, reply: { status: number; json: Record<string, unknown> }): never {
+  const message = (reply.json.error as { message?: string } | undefined)?.message ?? `HTTP ${reply.status}`;
+  throw new LocalStackError(`the Pub/Sub emulator refused to ${what}: ${message}`);
+}
+
+/**
+ * Creates the topic and the push subscription, or points an existing subscription at `pushEndpoint`.
+ * Returns what it had to create.
+ */
+export async function configurePushSubscription(
+  setup: PushSetup,
+): Promise<{ topic: boolean; subscription: boolean }> {
+  const topicPath = `topics/${encodeURIComponent(setup.topic)}`;
+  const topic = await rest(setup, 'PUT', topicPath, {});
+  if (topic.status !== 200 && topic.status !== 409) fail(`create topic ${setup.topic}`, topic);
+  const subPath = `subscriptions/${encodeURIComponent(setup.subscription)}`;
+  const created = await rest(setup, 'PUT', subPath, {
+    topic: `projects/${setup.projectId}/topics/${setup.topic}`,
+    pushConfig: { pushEndpoint: setup.pushEndpoint },
+    ackDeadlineSeconds: 60,
+  });
+  if (created.status === 409) {
+    const modified = await rest(setup, 'POST', `${subPath}:modifyPushConfig`, {
+      pushConfig: { pushEndpoint: setup.pushEndpoint },
+    });
+    if (modified.status !== 200) fail(`update subscription ${setup.subscription}`, modified);
+  } else if (created.status !== 200) {
+    fail(`create subscription ${setup.subscription}`, created);
+  }
+  return { topic: topic.status === 200, subscription: created.status === 200 };
+}
+
+export interface Watcher {
+  stop(): void;
+}
+
+/**
+ * Every `intervalMs` (default 3 s), checks that the topic and the subscription still exist; when the
+ * emulator has come back without them (it forgets everything on restart), recreates both. Says once when the
+ * emulator goes away and once when it is back.
+ */
+export function watchPushSubscription(
+  setup: PushSetup,
+  options: { intervalMs?: number; onLine?: (line: string) => void } = {},
+): Watcher {
+  const say = options.onLine ?? (() => {});
+  const probe = { ...setup, timeoutMs: Math.min(setup.timeoutMs ?? 2000, 2000) };
+  let down = false;
+  let running = false;
+  const check = async () => {
+    if (running) return;
+    running = true;
+    try {
+      const topic = await rest(probe, 'GET', `topics/${encodeURIComponent(setup.topic)}`);
+      const sub =
+        topic.status === 200
+          ? await rest(probe, 'GET', `subscriptions/${encodeURIComponent(setup.subscription)}`)
+          : topic;
+      if (down) say(`the Pub/Sub emulator at ${setup.emulatorHost} is back`);
+      down = false;
+      if (topic.status === 404 || sub.status === 404) {
+        await configurePushSubscription(setup);
+        say(
+          `recreated topic ${setup.topic} and push subscription ${setup.subscription} on the Pub/Sub emulator (it forgets them when it restarts)`,
+        );
+      }
+    } catch (err) {
+      if (!down) say(`${(err as Error).message}; publishing through it fails until it is back`);
+      down = true;
+    } finally {
+      running = false;
+    }
+  };
+  const timer = setInterval(() => void check(), options.intervalMs ?? 3000);
+  timer.unref();
+  return { stop: () => clearInterval(timer) };
 }
 
 export interface RunningEmulator {
@@ -44,41 +135,83 @@ export interface RunningEmulator {
   stop(): Promise<void>;
 }
 
-/** Starts `gcloud beta emulators pubsub start` in its own process group (it forks a Java child). */
+/**
+ * Starts `gcloud beta emulators pubsub start` in its own process group (it forks a Java child). Ready when
+ * it says so itself ("Server started, listening on PORT"), after the port was checked free, so another
+ * listener is never taken for it. The JVM's perf-data file (/tmp/hsperfdata_*) is turned off.
+ */
 export async function startPubSubEmulator(options: {
   port: number;
   log?: (line: string) => void;
+  timeoutMs?: number;
 }): Promise<RunningEmulator> {
   const host = `127.0.0.1:${options.port}`;
+  if (!(await canBind(options.port, '127.0.0.1'))) {
+    throw new LocalStackError(
+      `port ${options.port} for the Pub/Sub emulator is in use`,
+      'free it or choose another',
+    );
+  }
   const child: ChildProcess = spawn(
     'gcloud',
     ['beta', 'emulators', 'pubsub', 'start', `--host-port=${host}`, '--quiet'],
     {
       detached: true,
       stdio: ['ignore', 'pipe', 'pipe'],
+      env: {
+        ...process.env,
+        JAVA_TOOL_OPTIONS: `${process.env.JAVA_TOOL_OPTIONS ?? ''} -XX:-UsePerfData`.trim(),
+      },
     },
   );
   let exited = false;
   child.once('exit', () => {
     exited = true;
   });
-  const spawnError = new Promise<never>((_, reject) => child.once('error', reject));
-  const onData = (chunk: Buffer) => options.log?.(chunk.toString('utf8').trimEnd());
-  child.stdout?.on('data', onData);
-  child.stderr?.on('data', onData);
-  await Promise.race([waitForPort(options.port, '127.0.0.1', 60_000, () => !exited), spawnError]);
-  return {
-    host,
-    async stop() {
-      if (exited || child.pid === undefined) return;
-      try {
-        process.kill(-child.pid, 'SIGTERM');
-      } catch {
-        return;
-      }
-      const deadline = Date.now() + 5000;
-      while (!exited && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-      if (!exited) process.kill(-child.pid, 'SIGKILL');
-    },
+  const output: string[] = [];
+  const ready = new Promise<void>((resolve, reject) => {
+    const onData = (chunk: Buffer) => {
+      const text = chunk.toString('utf8');
+      options.log?.(text.trimEnd());
+      output.push(text);
+      if (new RegExp(`Server started, listening on ${options.port}\\b`).test(output.join(''))) resolve();
+    };
+    child.stdout?.on('data', onData);
+    child.stderr?.on('data', onData);
+    child.once('error', reject);
+    child.once('exit', (code) =>
+      reject(
+        new Error(`the Pub/Sub emulator exited (code ${code}): ${output.join('').trim().split('\n').at(-1)}`),
+      ),
+    );
+  });
+  const stop = async () => {
+    if (exited || child.pid === undefined) return;
+    try {
+      process.kill(-child.pid, 'SIGTERM');
+    } catch {
+      return;
+    }
+    const deadline = Date.now() + 5000;
+    while (!exited && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    if (!exited) process.kill(-child.pid, 'SIGKILL');
   };
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([
+      ready,
+      new Promise((_, reject) => {
+        timer = setTimeout(
+          () => reject(new Error('the Pub/Sub emulator did not start within 60 s')),
+          options.timeoutMs ?? 60_000,
+        );
+      }),
+    ]);
+  } catch (err) {
+    await stop();
+    throw err;
+  } finally {
+    clearTimeout(timer);
+  }
+  return { host, stop };
 }

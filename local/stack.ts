@@ -5,6 +5,12 @@
  * function as Eventarc would, and requests reach the store function through the Pub/Sub emulator's push
  * subscription (PUBSUB_EMULATOR_HOST) or straight in the push format.
  *
+ * Before starting anything it takes the data directory's lock (one stack per directory, stack-lock.ts) and
+ * checks every port, naming the component and its variable (ports.ts); every server listens on `bindHost`
+ * (127.0.0.1 unless told otherwise). Progress goes to `onProgress`; `failure` reports a function or
+ * PostgreSQL that exits afterwards; with the emulator, topic and subscription are re-created whenever it
+ * comes back without them.
+ *
  * `npm start` (local/start.ts) runs it with the defaults of local/defaults.ts; tests start their own on free
  * ports in a temporary directory.
  */
@@ -12,11 +18,15 @@ import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { build } from '../scripts/build';
 import { migrate } from '../scripts/migrate';
+import { PORT_VARS } from './defaults';
 import { type FunctionProcess, startFunctionProcess } from './function-process';
 import { type DeliveryOptions, deliveryOptionsFromEnv, type EventDelivery, startGcsStandIn } from './gcs';
+import { checkPorts, type PortClaim } from './ports';
 import { startEmbeddedPostgres } from './postgres';
 import { startPostgrestStandIn } from './postgrest';
-import { configurePushSubscription } from './pubsub-emulator';
+import { configurePushSubscription, watchPushSubscription } from './pubsub-emulator';
+import { throwIfCancelled } from './stack-error';
+import { acquireStackLock } from './stack-lock';
 import { LOCAL_JWT_SECRET, localServiceRoleKey } from './tokens';
 
 export interface StackPorts {
@@ -34,10 +44,14 @@ export interface StackOptions {
   projectId: string;
   bucket: string;
   topic: string;
+  /** Interface every server listens on (default 127.0.0.1; LOCAL_BIND_HOST under npm start). */
+  bindHost?: string;
   /** Use this PostgreSQL instead of starting the embedded one. */
   databaseUrl?: string;
   /** host:port of the gcloud Pub/Sub emulator; without it, publishers push straight to storeArtifact. */
   pubsubEmulatorHost?: string;
+  /** How often the emulator is checked for a lost topic (default 3 s; 0: not watched). */
+  emulatorCheckMs?: number;
   jwtSecret?: string;
   /** Extra environment for the functions (policy, limits, CORS, ...). */
   functionEnv?: Record<string, string>;
@@ -49,6 +63,10 @@ export interface StackOptions {
   gcsEventDelivery?: DeliveryOptions;
   /** Where every component's log lines go. */
   onLine?: (component: string, line: string) => void;
+  /** Progress while starting, and what happens afterwards (emulator lost and back, ...). */
+  onProgress?: (line: string) => void;
+  /** Aborting stops the start where it is, stops what was started, and rejects with StartCancelled. */
+  signal?: AbortSignal;
 }
 
 export interface Stack {
@@ -60,6 +78,8 @@ export interface Stack {
   /** The environment a publisher or CLI needs to reach this stack. */
   clientEnv: Record<string, string>;
   functions: Record<'artifactsApi' | 'storeArtifact' | 'syncArtifactMetadata', FunctionProcess>;
+  /** Resolves, with the reason, when a component (a function, PostgreSQL) exits on its own. */
+  failure: Promise<string>;
   /** Resolves when the GCS stand-in has no event delivery pending. */
   eventsIdle(): Promise<void>;
   /** The GCS stand-in's event delivery: counts, dead letters, re-drive. */
@@ -82,42 +102,79 @@ const PASSTHROUGH = [
   'LOG_LEVEL',
 ];
 
+const seconds = (since: number) => `${((Date.now() - since) / 1000).toFixed(1)} s`;
+
 export async function startStack(options: StackOptions): Promise<Stack> {
   const log = (component: string) => (line: string) => options.onLine?.(component, line);
+  const progress = (line: string) => options.onProgress?.(line);
+  const host = options.bindHost ?? '127.0.0.1';
+  const signal = options.signal;
   const stops: Array<() => Promise<void>> = [];
   const stop = async () => {
-    for (const s of stops.reverse()) await s().catch(() => {});
+    for (const s of stops.splice(0).reverse()) await s().catch(() => {});
   };
   try {
     const dataDir = resolve(options.dataDir);
     mkdirSync(dataDir, { recursive: true });
-    if (options.build !== false) await build({ log: () => {} });
+    const lock = acquireStackLock(dataDir);
+    stops.push(async () => lock.release());
 
+    const claims: PortClaim[] = (Object.keys(PORT_VARS) as Array<keyof StackPorts>)
+      .filter((component) => component !== 'postgres' || !options.databaseUrl)
+      .map((component) => ({
+        component: component === 'postgrest' ? 'supabase' : component,
+        port: options.ports[component],
+        envVar: PORT_VARS[component],
+      }));
+    await checkPorts(claims, host);
+    throwIfCancelled(signal);
+
+    if (options.build !== false) {
+      const t = Date.now();
+      progress('building the function bundles (dist/functions)');
+      await build({ log: () => {} });
+      progress(`bundles built (${seconds(t)})`);
+    }
+    throwIfCancelled(signal);
+
+    const failures: Array<Promise<string>> = [];
     let databaseUrl = options.databaseUrl;
     if (!databaseUrl) {
+      const t = Date.now();
+      progress(
+        `starting PostgreSQL on ${host}:${options.ports.postgres} (cluster in ${join(dataDir, 'postgres')})`,
+      );
       const pg = await startEmbeddedPostgres({
         dataDir: join(dataDir, 'postgres'),
         port: options.ports.postgres,
-        quiet: true,
+        host,
+        onProgress: (line) => progress(`PostgreSQL: ${line}`),
+        ...(signal ? { signal } : {}),
       });
       stops.push(pg.stop);
+      failures.push(pg.exited);
       databaseUrl = pg.url;
+      progress(`PostgreSQL ready (${seconds(t)})`);
     }
+    throwIfCancelled(signal);
     await migrate(databaseUrl, { log: log('migrate') });
+    throwIfCancelled(signal);
 
     const jwtSecret = options.jwtSecret ?? LOCAL_JWT_SECRET;
     const serviceRoleKey = await localServiceRoleKey(jwtSecret);
     const postgrest = await startPostgrestStandIn({
       port: options.ports.postgrest,
+      host,
       databaseUrl,
       jwtSecret,
       log: log('supabase'),
     });
     stops.push(postgrest.close);
 
-    const syncUrl = `http://127.0.0.1:${options.ports.syncArtifactMetadata}`;
+    const syncUrl = `http://${urlHost(host)}:${options.ports.syncArtifactMetadata}`;
     const gcs = await startGcsStandIn({
       port: options.ports.gcs,
+      host,
       dataDir: join(dataDir, 'gcs'),
       bucket: options.bucket,
       projectId: options.projectId,
@@ -126,6 +183,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       log: log('gcs'),
     });
     stops.push(gcs.close);
+    throwIfCancelled(signal);
 
     const common: Record<string, string> = {
       PATH: process.env.PATH ?? '',
@@ -143,24 +201,69 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     }
     Object.assign(common, options.functionEnv);
 
+    const t = Date.now();
+    progress('starting artifactsApi, storeArtifact and syncArtifactMetadata under functions-framework');
     const start = (name: 'artifactsApi' | 'storeArtifact' | 'syncArtifactMetadata', port: number) =>
-      startFunctionProcess({ name, port, env: common, onLine: (n, line) => options.onLine?.(n, line) });
-    const [artifactsApi, storeArtifact, syncArtifactMetadata] = await Promise.all([
+      startFunctionProcess({
+        name,
+        port,
+        host,
+        portVar: PORT_VARS[name],
+        env: common,
+        onLine: (n, line) => options.onLine?.(n, line),
+        ...(signal ? { signal } : {}),
+      }).then((fn) => {
+        stops.push(fn.stop);
+        return fn;
+      });
+    const started = await Promise.allSettled([
       start('artifactsApi', options.ports.artifactsApi),
       start('storeArtifact', options.ports.storeArtifact),
       start('syncArtifactMetadata', options.ports.syncArtifactMetadata),
     ]);
-    stops.push(artifactsApi.stop, storeArtifact.stop, syncArtifactMetadata.stop);
+    const rejected = started.find((r) => r.status === 'rejected');
+    if (rejected) throw (rejected as PromiseRejectedResult).reason;
+    const [artifactsApi, storeArtifact, syncArtifactMetadata] = started.map(
+      (r) => (r as PromiseFulfilledResult<FunctionProcess>).value,
+    ) as [FunctionProcess, FunctionProcess, FunctionProcess];
+    failures.push(artifactsApi.exited, storeArtifact.exited, syncArtifactMetadata.exited);
+    progress(`functions listening (${seconds(t)})`);
 
     if (options.pubsubEmulatorHost) {
-      await configurePushSubscription({
+      const setup = {
         emulatorHost: options.pubsubEmulatorHost,
         projectId: options.projectId,
         topic: options.topic,
         subscription: `${options.topic}-push`,
         pushEndpoint: `${storeArtifact.url}/projects/${options.projectId}/topics/${options.topic}`,
-      });
+      };
+      await configurePushSubscription(setup);
+      progress(
+        `Pub/Sub emulator ${options.pubsubEmulatorHost}: topic ${setup.topic}, push subscription ${setup.subscription}`,
+      );
+      if (options.emulatorCheckMs !== 0) {
+        const watcher = watchPushSubscription(setup, {
+          ...(options.emulatorCheckMs ? { intervalMs: options.emulatorCheckMs } : {}),
+          onLine: progress,
+        });
+        stops.push(async () => watcher.stop());
+      }
     }
+
+    const urls = {
+      api: artifactsApi.url,
+      store: storeArtifact.url,
+      sync: syncUrl,
+      supabase: postgrest.url,
+      gcs: gcs.url,
+    };
+    lock.update({
+      urls,
+      ...(common.MATERIALIZATION_POLICY ? { materialization_policy: common.MATERIALIZATION_POLICY } : {}),
+      ...(common.MATERIALIZATION_POLICY_FILE
+        ? { materialization_policy_file: resolve(common.MATERIALIZATION_POLICY_FILE) }
+        : {}),
+    });
 
     const clientEnv: Record<string, string> = {
       GOOGLE_CLOUD_PROJECT: options.projectId,
@@ -178,15 +281,10 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       databaseUrl,
       jwtSecret,
       serviceRoleKey,
-      urls: {
-        api: artifactsApi.url,
-        store: storeArtifact.url,
-        sync: syncUrl,
-        supabase: postgrest.url,
-        gcs: gcs.url,
-      },
+      urls,
       clientEnv,
       functions: { artifactsApi, storeArtifact, syncArtifactMetadata },
+      failure: Promise.race(failures),
       eventsIdle: () => gcs.eventsIdle(),
       gcsEvents: gcs.events,
       stop,
@@ -195,4 +293,10 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     await stop();
     throw err;
   }
+}
+
+/** The host clients use for a server bound to `host`. */
+export function urlHost(host: string): string {
+  if (host === '0.0.0.0' || host === '::') return '127.0.0.1';
+  return host.includes(':') ? `[${host}]` : host;
 }

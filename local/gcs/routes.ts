@@ -5,12 +5,13 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { pipeline } from 'node:stream';
 import { DELETED, FINALIZED, newEventId } from './cloud-event';
-import { GcsHttpError, invalid, invalidArgument, noSuchBucket, noSuchObject } from './errors';
+import { GcsHttpError, invalid, invalidArgument, noSuchBucket, noSuchObject, required } from './errors';
 import type { EventDispatcher } from './events';
 import { readBody, sendError, sendJson, sendNoContent } from './http-util';
 import type { ObjectPatch, ObjectStore } from './object-store';
 import { checkReadPreconditions, int64Param, readPreconditions } from './preconditions';
 import { objectEtag, type StoredObject, toResource } from './resource';
+import type { ResumableUploads } from './resumable';
 import { parseUpload } from './upload';
 
 export interface RouteContext {
@@ -19,6 +20,8 @@ export interface RouteContext {
   /** The stand-in's own URL, for selfLink / mediaLink. */
   baseUrl: string;
   events: EventDispatcher;
+  uploads: ResumableUploads;
+  projectId: string;
   log: (line: string) => void;
   startedAt: string;
 }
@@ -50,12 +53,23 @@ async function route(ctx: RouteContext, req: IncomingMessage, res: ServerRespons
   const q = target.indexOf('?');
   const pathname = q < 0 ? target : target.slice(0, q);
   const query = new URLSearchParams(q < 0 ? '' : target.slice(q + 1));
-  const [api, a, b, c, d, ...rest] = pathname.split('/').slice(1);
+  const segments = pathname.split('/').slice(1);
+  // gcloud starts resumable uploads at /resumable/upload/storage/v1/...; the session URI is /upload/...
+  const resumablePrefix = segments[0] === 'resumable' && segments[1] === 'upload';
+  const [api, a, b, c, d, ...rest] = resumablePrefix ? segments.slice(1) : segments;
 
-  if (api === 'storage' && a === 'v1' && b === 'b' && c !== undefined) {
+  if (!resumablePrefix && api === 'storage' && a === 'v1' && b === 'b' && (c === undefined || c === '')) {
+    if (method === 'GET') return listBuckets(ctx, query, res);
+    throw methodNotAllowed();
+  }
+  if (!resumablePrefix && api === 'storage' && a === 'v1' && b === 'b' && c !== undefined) {
     checkBucket(ctx, c);
     if (d === undefined || d === '') {
       if (method === 'GET') return getBucket(ctx, res);
+      throw methodNotAllowed();
+    }
+    if (d === 'storageLayout' && rest.length === 0) {
+      if (method === 'GET') return getStorageLayout(ctx, res);
       throw methodNotAllowed();
     }
     if (d === 'o' && rest.length === 0) {
@@ -74,7 +88,14 @@ async function route(ctx: RouteContext, req: IncomingMessage, res: ServerRespons
       throw methodNotAllowed();
     }
   }
-  if (api === 'download' && a === 'storage' && b === 'v1' && c === 'b' && d !== undefined) {
+  if (
+    !resumablePrefix &&
+    api === 'download' &&
+    a === 'storage' &&
+    b === 'v1' &&
+    c === 'b' &&
+    d !== undefined
+  ) {
     checkBucket(ctx, d);
     if (rest[0] === 'o' && rest.length > 1 && method === 'GET') {
       return getMedia(ctx, objectName(rest.slice(1)), query, req, res);
@@ -82,8 +103,16 @@ async function route(ctx: RouteContext, req: IncomingMessage, res: ServerRespons
   }
   if (api === 'upload' && a === 'storage' && b === 'v1' && c === 'b' && d !== undefined) {
     checkBucket(ctx, d);
-    if (rest.length === 1 && rest[0] === 'o' && (method === 'POST' || method === 'PUT')) {
-      return upload(ctx, query, req, res);
+    if (rest.length === 1 && rest[0] === 'o') {
+      const uploadId = query.get('upload_id');
+      if (uploadId !== null) {
+        if (method === 'PUT' || method === 'POST') return ctx.uploads.put(uploadId, req, res);
+        if (method === 'DELETE') return ctx.uploads.cancel(uploadId, res);
+        throw methodNotAllowed();
+      }
+      if (method === 'POST' && query.get('uploadType') === 'resumable')
+        return ctx.uploads.start(query, req, res);
+      if (method === 'POST' || method === 'PUT') return upload(ctx, query, req, res);
     }
   }
   throw new GcsHttpError(404, 'notFound', `Not Found: ${method} ${pathname}`);
@@ -117,8 +146,32 @@ function lookup(ctx: RouteContext, name: string, query: URLSearchParams): Stored
   return obj;
 }
 
+/** `GET /storage/v1/b?project=P`: the one bucket (gcloud's bare `ls` and `buckets list`). */
+function listBuckets(ctx: RouteContext, query: URLSearchParams, res: ServerResponse): void {
+  const project = query.get('project');
+  if (project === null || project === '') throw required('Required parameter: project');
+  const prefix = query.get('prefix') ?? '';
+  const items = ctx.bucket.startsWith(prefix) ? [bucketResource(ctx)] : [];
+  sendJson(res, 200, { kind: 'storage#buckets', ...(items.length > 0 ? { items } : {}) });
+}
+
 function getBucket(ctx: RouteContext, res: ServerResponse): void {
+  sendJson(res, 200, bucketResource(ctx));
+}
+
+/** `GET /storage/v1/b/{b}/storageLayout` (gcloud's `rm -r` asks whether folders must go too): flat. */
+function getStorageLayout(ctx: RouteContext, res: ServerResponse): void {
   sendJson(res, 200, {
+    kind: 'storage#storageLayout',
+    bucket: ctx.bucket,
+    location: 'US',
+    locationType: 'multi-region',
+    hierarchicalNamespace: { enabled: false },
+  });
+}
+
+function bucketResource(ctx: RouteContext): Record<string, unknown> {
+  return {
     kind: 'storage#bucket',
     selfLink: `${ctx.baseUrl}/storage/v1/b/${ctx.bucket}`,
     id: ctx.bucket,
@@ -131,7 +184,13 @@ function getBucket(ctx: RouteContext, res: ServerResponse): void {
     timeCreated: ctx.startedAt,
     updated: ctx.startedAt,
     locationType: 'multi-region',
-  });
+    iamConfiguration: {
+      bucketPolicyOnly: { enabled: true },
+      uniformBucketLevelAccess: { enabled: true },
+      publicAccessPrevention: 'enforced',
+    },
+    hierarchicalNamespace: { enabled: false },
+  };
 }
 
 function getObject(ctx: RouteContext, name: string, query: URLSearchParams, res: ServerResponse): void {
@@ -271,7 +330,12 @@ async function patchObject(
   sendJson(res, 200, toResource(patched, ctx.bucket, ctx.baseUrl));
 }
 
-const UNSUPPORTED_LIST_PARAMS = ['startOffset', 'endOffset', 'matchGlob', 'includeFoldersAsPrefixes'];
+/**
+ * Refused with a 400. `includeFoldersAsPrefixes` (gcloud sends it on every list) is accepted and changes
+ * nothing: folders exist only in buckets with a hierarchical namespace or managed folders, and this one has
+ * neither.
+ */
+const UNSUPPORTED_LIST_PARAMS = ['startOffset', 'endOffset', 'matchGlob'];
 
 function listObjects(ctx: RouteContext, query: URLSearchParams, res: ServerResponse): void {
   for (const key of UNSUPPORTED_LIST_PARAMS) {
@@ -330,15 +394,26 @@ async function upload(
     parsed.fields,
     preconditions,
   );
-  // Queued in order before the answer, and on disk by then: an acknowledged write always has its events.
-  const published = [publish(ctx, FINALIZED, created, created.updated)];
-  if (replaced) published.push(publish(ctx, DELETED, replaced, created.updated));
-  await Promise.all(published);
+  await publishCreated(ctx, created, replaced);
   sendJson(res, 200, toResource(created, ctx.bucket, ctx.baseUrl));
 }
 
+/**
+ * The events of a new generation, `finalized` then `deleted` for the generation it replaced: queued in order
+ * and on disk before the write is answered, so an acknowledged write always has its events.
+ */
+export async function publishCreated(
+  ctx: Pick<RouteContext, 'events' | 'bucket' | 'baseUrl'>,
+  created: StoredObject,
+  replaced: StoredObject | undefined,
+): Promise<void> {
+  const published = [publish(ctx, FINALIZED, created, created.updated)];
+  if (replaced) published.push(publish(ctx, DELETED, replaced, created.updated));
+  await Promise.all(published);
+}
+
 function publish(
-  ctx: RouteContext,
+  ctx: Pick<RouteContext, 'events' | 'bucket' | 'baseUrl'>,
   type: typeof FINALIZED | typeof DELETED,
   obj: StoredObject,
   time: string,

@@ -4,21 +4,28 @@
  * posting `finalized` / `deleted` CloudEvents to the configured targets as Eventarc delivers them to a
  * gen2 function. Dev and test tool only (docs/design.md, "Local stack"); production talks to GCS.
  *
+ * Real clients are the judge: @google-cloud/storage (GcsBlobStore, test/contract) and the gcloud CLI
+ * (`gcloud storage ls / cp / cat / rm`, test/local/gcloud-storage.test.ts).
+ *
  * How it differs from the real service:
  * - One bucket only, the configured one, present from the start; any other bucket is 404 notFound (and
- *   `dead-letter` / `pending-events` cannot be its name: the event records live there). No
- *   bucket creation, bucket metadata beyond a fixed GET, IAM, ACLs, lifecycle rules (objects with a
- *   `customTime` are never expired), retention, holds, CMEK/CSEK, requester pays or soft delete.
+ *   `dead-letter` / `pending-events` cannot be its name: the event records live there). The bucket list
+ *   (`GET /storage/v1/b?project=P`, any project) holds just it; `GET /storage/v1/b/{b}` is a fixed resource.
+ *   No bucket creation or update, IAM, ACLs, lifecycle rules (objects with a `customTime` are never
+ *   expired), retention, holds, CMEK/CSEK, requester pays, soft delete, managed folders or hierarchical
+ *   namespace.
  * - No authentication or authorization: the Authorization header is ignored; `userProject` is ignored.
- * - Uploads: `uploadType=multipart` (and `media`) only, held in memory and capped at 256 MiB. Resumable
- *   uploads get a 400 explaining that the client must use `resumable: false`. No gzip transcoding, no
- *   compose, copy or rewrite. Metadata updates: PATCH only (custom metadata merged, a null value removes a
- *   key; contentType, customTime, cacheControl, contentDisposition, contentLanguage replaced), no PUT update,
- *   no `metadataUpdated` event.
+ * - Uploads: `uploadType=multipart` (boundary quoted with `"` or `'`, CRLF or bare-LF framing as gcloud
+ *   sends it) and `media`, held in memory and capped at 256 MiB; resumable sessions (resumable.ts) are kept
+ *   in memory, so they do not survive a restart of the stand-in. No gzip transcoding, no compose, copy or
+ *   rewrite. Metadata updates: PATCH only (custom metadata merged, a null value removes a key; contentType,
+ *   customTime, cacheControl, contentDisposition, contentLanguage replaced), no PUT update, no
+ *   `metadataUpdated` event.
  * - No object versioning: only the live generation exists; an overwritten or deleted generation is gone
- *   (a `generation` other than the live one is 404). `versions=true`, `startOffset`, `endOffset`,
- *   `matchGlob` and `includeFoldersAsPrefixes` in listings are rejected with a 400; `projection` and
- *   `fields` are ignored (the full resource is always returned).
+ *   (a `generation` other than the live one is 404). `versions=true`, `startOffset`, `endOffset` and
+ *   `matchGlob` in listings are rejected with a 400; `includeFoldersAsPrefixes` is accepted and changes
+ *   nothing (there are no folders); `projection` and `fields` are ignored (the full resource is always
+ *   returned).
  * - Generations are microsecond timestamps made strictly increasing by this process (also across restarts,
  *   from the highest stored one); GCS only promises that they differ.
  * - Page tokens are base64url JSON of the last name a page consumed; they stay valid forever and do not
@@ -45,7 +52,8 @@ import { join } from 'node:path';
 import { DEAD_LETTER_DIR, PENDING_DIR } from './event-files';
 import { type DeliveryOptions, type EventDelivery, EventDispatcher } from './events';
 import { ObjectStore } from './object-store';
-import { handleRequest } from './routes';
+import { ResumableUploads } from './resumable';
+import { handleRequest, publishCreated } from './routes';
 
 export interface GcsStandInOptions {
   port: number;
@@ -95,11 +103,15 @@ export async function startGcsStandIn(options: GcsStandInOptions): Promise<GcsSt
   );
   const urlHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
   const url = `http://${urlHost}:${options.port}`;
+  const target = { events, bucket: options.bucket, baseUrl: url };
+  const uploads = new ResumableUploads(store, options.bucket, url, (created, replaced) =>
+    publishCreated(target, created, replaced),
+  );
   const ctx = {
+    ...target,
     store,
-    bucket: options.bucket,
-    baseUrl: url,
-    events,
+    uploads,
+    projectId: options.projectId ?? 'local-project',
     log,
     startedAt: new Date().toISOString(),
   };

@@ -1,6 +1,7 @@
 /**
- * Turns an upload request (`uploadType=multipart`, or `media`) into the object's name, bytes and fields.
- * Multipart: a JSON object-resource part, then the media part (RFC 2387 multipart/related).
+ * Turns a single-request upload (`uploadType=multipart`, or `media`) into the object's name, bytes and
+ * fields. Multipart: a JSON object-resource part, then the media part (RFC 2387 multipart/related).
+ * Resumable uploads are resumable.ts.
  */
 import { createHash } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
@@ -23,12 +24,6 @@ export function parseUpload(
   headers: IncomingHttpHeaders,
   body: Buffer,
 ): ParsedUpload {
-  if (uploadType === 'resumable') {
-    throw invalid(
-      'Resumable uploads are not supported by the local GCS stand-in; upload with `resumable: false` ' +
-        '(uploadType=multipart).',
-    );
-  }
   if (uploadType === 'media') {
     const name = query.get('name');
     if (!name)
@@ -68,9 +63,16 @@ export function parseUpload(
     throw required('Upload requests must include an uploadType URL parameter and a URL-encoded object name.');
   const bytes = mediaPart.body;
   verifyClientHashes(meta, bytes);
+  return { name, bytes, fields: objectFields(meta, mediaPart.headers['content-type']) };
+}
+
+/** The fields of a new object from its resource JSON; `contentType` there wins over `fallbackType`. */
+export function objectFields(
+  meta: Record<string, unknown>,
+  fallbackType: string | undefined,
+): NewObjectFields {
   const fields: NewObjectFields = {
-    contentType:
-      stringField(meta, 'contentType') || mediaPart.headers['content-type'] || DEFAULT_CONTENT_TYPE,
+    contentType: stringField(meta, 'contentType') || fallbackType || DEFAULT_CONTENT_TYPE,
   };
   const metadata = customMetadata(meta.metadata);
   if (metadata) fields.metadata = metadata;
@@ -80,7 +82,7 @@ export function parseUpload(
     const value = stringField(meta, key);
     if (value !== undefined) fields[key] = value;
   }
-  return { name, bytes, fields };
+  return fields;
 }
 
 function stringField(meta: Record<string, unknown>, key: string): string | undefined {
@@ -112,7 +114,7 @@ function rfc3339(value: string): string {
 }
 
 /** A client that states md5Hash / crc32c in the metadata gets a 400 when the bytes do not match. */
-function verifyClientHashes(meta: Record<string, unknown>, bytes: Buffer): void {
+export function verifyClientHashes(meta: Record<string, unknown>, bytes: Buffer): void {
   const md5 = stringField(meta, 'md5Hash');
   if (md5 !== undefined) {
     const actual = createHash('md5').update(bytes).digest('base64');

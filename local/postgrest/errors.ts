@@ -225,7 +225,7 @@ export function invalidResourcePath(): ApiError {
     404,
     'PGRST125',
     'Invalid path specified in request URL',
-    'The local PostgREST stand-in serves only POST /rest/v1/rpc/{function}',
+    'The local PostgREST stand-in serves only /rest/v1/rpc/{function} (POST, GET, HEAD)',
   );
 }
 

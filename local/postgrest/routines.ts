@@ -117,6 +117,12 @@ export class RoutineCache {
     return routines;
   }
 
+  /** Every parameter name of every overload of `schema.name` (GET: which query parameters are arguments). */
+  async parameterNames(schema: string, name: string): Promise<Set<string>> {
+    const routines = this.#cache.get(`${schema}.${name}`) ?? (await this.#load(schema, name));
+    return new Set(routines.flatMap((r) => r.params.map((p) => p.name)));
+  }
+
   /**
    * The overload to call with these argument names, or the PostgREST error (PGRST202 none, PGRST203 more
    * than one). A cached signature set that fits none is read again once (a function replaced since).

@@ -18,6 +18,8 @@ export interface CallResult {
 }
 
 export interface RequestContext {
+  /** POST, or GET / HEAD (always READ ONLY, as PostgREST). */
+  method: string;
   path: string;
   headers: Record<string, string>;
   /** The exposed schemas, the called one first: the call's search_path. */
@@ -59,9 +61,9 @@ function isConnectionFailure(err: unknown): boolean {
 }
 
 /**
- * Runs the call in its own transaction (READ ONLY for stable/immutable functions, as PostgREST) with the
- * request's role (`SET LOCAL ROLE` via set_config) and `request.jwt.claims`, `request.method`,
- * `request.path`, `request.headers`.
+ * Runs the call in its own transaction (READ ONLY for stable/immutable functions and for every GET or HEAD,
+ * as PostgREST: a function that writes then fails with 25006, a 405) with the request's role (`SET LOCAL
+ * ROLE` via set_config) and `request.jwt.claims`, `request.method`, `request.path`, `request.headers`.
  */
 export async function execute(
   pool: Pool,
@@ -79,12 +81,12 @@ export async function execute(
   }
   let broken: Error | undefined;
   try {
-    const readOnly = routine.volatility === 'i' || routine.volatility === 's';
+    const readOnly = ctx.method !== 'POST' || routine.volatility === 'i' || routine.volatility === 's';
     await client.query(`BEGIN ISOLATION LEVEL READ COMMITTED${readOnly ? ' READ ONLY' : ''}`);
     await client.query(
       `SELECT set_config('search_path', $1, true),
               set_config('request.jwt.claims', $2, true),
-              set_config('request.method', 'POST', true),
+              set_config('request.method', $6, true),
               set_config('request.path', $3, true),
               set_config('request.headers', $4, true),
               set_config('role', $5, true)`,
@@ -94,6 +96,7 @@ export async function execute(
         ctx.path,
         JSON.stringify(ctx.headers),
         auth.role,
+        ctx.method,
       ],
     );
     const { sql, usesArgs } = callStatement(routine, keys);

@@ -1,6 +1,7 @@
 /**
  * A local stand-in for Supabase's Data API (PostgREST behind the API gateway), serving exactly what this
- * project calls: `POST /rest/v1/rpc/{function}` with named JSON arguments, over a real PostgreSQL (pg Pool).
+ * project calls: `POST /rest/v1/rpc/{function}` with named JSON arguments (and `GET` with query-string
+ * arguments), over a real PostgreSQL (pg Pool).
  * supabase-js talks to it unchanged (docs/design.md, "Local stack"). Dev and test tool only: nothing in production imports it.
  *
  * Same as PostgREST (13): JWT verification with the project's secret and its PGRST301/302/303 errors and
@@ -8,7 +9,7 @@
  * transaction-locally together with `request.jwt.claims`, `request.method`, `request.path`,
  * `request.headers` and the search_path; overload choice by argument names (PGRST202 404 / PGRST203 300,
  * arguments with defaults may be left out); casts to the declared types by `json_to_record`; named-notation
- * call in a READ COMMITTED transaction (READ ONLY for stable/immutable functions); results rendered by
+ * call in a READ COMMITTED transaction (READ ONLY for stable/immutable functions and for GET/HEAD); results rendered by
  * PostgreSQL (scalar/jsonb -> the JSON value, SQL NULL and void -> `null`, composite -> object, SETOF ->
  * array); errors as `{code, message, details, hint}` with PostgREST's SQLSTATE -> HTTP status table
  * (errors.ts), `RAISE SQLSTATE 'PTxyz'` -> status xyz, `RAISE SQLSTATE 'PGRST'` full response control;
@@ -17,13 +18,16 @@
  * `Content-Range` on results, `Proxy-Status` on errors.
  *
  * Differences from PostgREST / Supabase:
- * - Only RPC by POST. Tables and views (`/rest/v1/{table}`) answer 404 PGRST125; `GET`/`HEAD` on
- *   `/rpc/{fn}` (PostgREST: read-only calls with query-string arguments) answer 405 PGRST101; any other
- *   method 405 (PGRST101 on /rpc, PGRST117 elsewhere); no OPTIONS/CORS. `GET /rest/v1/` answers 404
- *   PGRST126 (as PostgREST with the OpenAPI output disabled).
- * - Query-string parameters (select, filters, order, limit) and the `Prefer` header (count, return, tx,
+ * - Only RPC: `POST /rpc/{fn}` with a JSON object, and `GET`/`HEAD /rpc/{fn}?arg=value` (supabase-js
+ *   `rpc(fn, args, {get: true})`), whose query parameters naming a function parameter are its arguments as
+ *   text (repeated: an array) and which always run READ ONLY (a function that writes fails with 25006, 405),
+ *   as PostgREST. Tables and views (`/rest/v1/{table}`) answer 404 PGRST125; any other method 405
+ *   (PGRST101 on /rpc, PGRST117 elsewhere); no OPTIONS/CORS. `GET /rest/v1/` answers 404 PGRST126 (as
+ *   PostgREST with the OpenAPI output disabled).
+ * - Filters, select, order, limit and offset (query string) and the `Prefer` header (count, return, tx,
  *   params, handling, max-affected) are ignored; `Accept` is ignored (always JSON; no
- *   `application/vnd.pgrst.object+json` singular checks, no CSV, no custom media types).
+ *   `application/vnd.pgrst.object+json` singular checks, no CSV, no custom media types); no form-encoded
+ *   POST bodies.
  * - Arguments: a JSON object only (an array, a non-JSON body or another Content-Type is refused: PGRST102
  *   400 / PGRST107 415); no single unnamed json/jsonb/text/bytea/xml parameter calls; functions returning
  *   untyped `record` are refused. Overload choice and the PGRST202 hint are simplified (the hint names the
@@ -93,6 +97,20 @@ export interface PostgrestStandIn {
 
 const JSON_CONTENT_TYPE = 'application/json; charset=utf-8';
 
+/** Query parameters PostgREST reserves for itself (never function arguments). */
+const RESERVED_QUERY_KEYS = new Set([
+  'select',
+  'columns',
+  'order',
+  'limit',
+  'offset',
+  'on_conflict',
+  'and',
+  'or',
+  'not.and',
+  'not.or',
+]);
+
 interface Response {
   status: number;
   body: string;
@@ -154,10 +172,20 @@ export async function startPostgrestStandIn(options: PostgrestStandInOptions): P
     idleTimeoutMillis: 10_000,
     application_name: 'postgrest-stand-in',
   });
-  pool.on('error', (err) => log?.(`[postgrest] idle connection error: ${err.message}`));
+  let closing = false;
+  // pool.end() resolves before its idle connections are gone: a server stopping right after is no news.
+  pool.on('error', (err) => {
+    if (!closing) log?.(`[postgrest] idle connection error: ${err.message}`);
+  });
   const routines = new RoutineCache(pool);
 
-  async function rpc(req: IncomingMessage, fn: string, path: string, auth: AuthResult): Promise<Response> {
+  /** POST: the arguments are the JSON object of the body; the schema comes from `Content-Profile`. */
+  async function rpcPost(
+    req: IncomingMessage,
+    fn: string,
+    path: string,
+    auth: AuthResult,
+  ): Promise<Response> {
     const profile = headerValue(req, 'content-profile')?.trim();
     const schema = profile || schemas[0]!;
     if (!schemas.includes(schema)) return errorResponse(unacceptableSchema(schema, schemas));
@@ -184,11 +212,55 @@ export async function startPostgrestStandIn(options: PostgrestStandInOptions): P
     if (!args || typeof args !== 'object' || Array.isArray(args)) {
       return errorResponse(invalidBody('The arguments of a function call must be a JSON object'));
     }
+    return call(req, 'POST', schema, fn, path, args as Record<string, unknown>, auth);
+  }
+
+  /**
+   * GET / HEAD: query parameters naming a parameter of the function are its arguments, as text (a repeated
+   * one is an array, for variadic and array parameters); the others are PostgREST's filters and reserved
+   * words (select, order, limit, ...), which the stand-in ignores. The schema comes from `Accept-Profile`.
+   */
+  async function rpcGet(
+    req: IncomingMessage,
+    method: string,
+    fn: string,
+    path: string,
+    query: URLSearchParams,
+    auth: AuthResult,
+  ): Promise<Response> {
+    const profile = headerValue(req, 'accept-profile')?.trim();
+    const schema = profile || schemas[0]!;
+    if (!schemas.includes(schema)) return errorResponse(unacceptableSchema(schema, schemas));
+    let names: Set<string>;
+    try {
+      names = await routines.parameterNames(schema, fn);
+    } catch (err) {
+      log?.(`[postgrest] schema cache query failed: ${(err as Error).message}`);
+      return errorResponse(schemaCacheError());
+    }
+    const args: Record<string, string | string[]> = {};
+    for (const key of new Set(query.keys())) {
+      if (RESERVED_QUERY_KEYS.has(key) || !names.has(key)) continue;
+      const values = query.getAll(key);
+      args[key] = values.length > 1 ? values : values[0]!;
+    }
+    return call(req, method, schema, fn, path, args, auth);
+  }
+
+  async function call(
+    req: IncomingMessage,
+    method: string,
+    schema: string,
+    fn: string,
+    path: string,
+    args: Record<string, unknown>,
+    auth: AuthResult,
+  ): Promise<Response> {
     const keys = Object.keys(args);
     const argsJson = JSON.stringify(args);
     const headers: Record<string, string> = {};
     for (const name of Object.keys(req.headers)) headers[name] = headerValue(req, name) ?? '';
-    const ctx = { path, headers, searchPath: [schema, ...schemas.filter((s) => s !== schema)] };
+    const ctx = { method, path, headers, searchPath: [schema, ...schemas.filter((s) => s !== schema)] };
 
     for (let attempt = 0; ; attempt++) {
       let routine: Awaited<ReturnType<RoutineCache['resolve']>>;
@@ -240,14 +312,17 @@ export async function startPostgrestStandIn(options: PostgrestStandInOptions): P
     }
     const match = /^\/rpc\/([^/]+)$/.exec(rest);
     if (!match) return errorResponse(invalidResourcePath());
-    if (method !== 'POST') return errorResponse(invalidRpcMethod(method));
+    if (method !== 'POST' && method !== 'GET' && method !== 'HEAD') {
+      return errorResponse(invalidRpcMethod(method));
+    }
     let fn: string;
     try {
       fn = decodeURIComponent(match[1]!);
     } catch {
       return errorResponse(invalidResourcePath());
     }
-    return rpc(req, fn, rest, auth);
+    if (method === 'POST') return rpcPost(req, fn, rest, auth);
+    return rpcGet(req, method, fn, rest, url.searchParams, auth);
   }
 
   function respond(res: ServerResponse, response: Response): void {
@@ -291,6 +366,7 @@ export async function startPostgrestStandIn(options: PostgrestStandInOptions): P
     url: `http://${urlHost}:${port}`,
     reloadSchemaCache: () => routines.invalidate(),
     close() {
+      closing = true;
       closed ??= new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();

@@ -3,6 +3,7 @@
  * or, on a laptop without the emulator, pushed straight to the store function in the Pub/Sub push format.
  */
 import { randomInt } from 'node:crypto';
+import { connect } from 'node:net';
 import { isNetworkError, isRetryableStatus, TransientError } from '../domain/errors';
 
 export interface PublishTransport {
@@ -19,20 +20,79 @@ export function emulatorOptions(host: string) {
   return { apiEndpoint: host, emulatorMode: true, universeDomain: 'googleapis.com' };
 }
 
-/** Pub/Sub through @google-cloud/pubsub (loaded only when this transport is used; it costs ~300 ms). */
+/** gRPC status codes that a retry later can fix. */
+const TRANSIENT_GRPC = new Set([4, 8, 10, 13, 14]); // DEADLINE_EXCEEDED, RESOURCE_EXHAUSTED, ABORTED, INTERNAL, UNAVAILABLE
+const GRPC_NAMES: Record<number, string> = {
+  3: 'INVALID_ARGUMENT',
+  4: 'DEADLINE_EXCEEDED',
+  5: 'NOT_FOUND',
+  7: 'PERMISSION_DENIED',
+  8: 'RESOURCE_EXHAUSTED',
+  10: 'ABORTED',
+  13: 'INTERNAL',
+  14: 'UNAVAILABLE',
+  16: 'UNAUTHENTICATED',
+};
+
+/** A publish Pub/Sub refused for good (topic missing, permission denied, ...): one line, the gRPC code kept. */
+export class PublishError extends Error {
+  override readonly name = 'PublishError';
+  constructor(
+    message: string,
+    readonly grpcCode: number | undefined,
+    cause?: unknown,
+  ) {
+    super(message, { cause });
+  }
+}
+
+/** Resolves when a TCP connection to host:port opens within `timeoutMs`; rejects with the reason otherwise. */
+function probe(hostPort: string, timeoutMs: number): Promise<void> {
+  const at = hostPort.lastIndexOf(':');
+  const host = hostPort.slice(0, at).replace(/^\[|\]$/g, '') || '127.0.0.1';
+  const port = Number(hostPort.slice(at + 1));
+  return new Promise((resolve, reject) => {
+    const socket = connect({ host, port });
+    const timer = setTimeout(() => {
+      socket.destroy();
+      reject(new Error('ETIMEDOUT'));
+    }, timeoutMs);
+    socket.once('connect', () => {
+      clearTimeout(timer);
+      socket.destroy();
+      resolve();
+    });
+    socket.once('error', (err: NodeJS.ErrnoException) => {
+      clearTimeout(timer);
+      reject(new Error(err.code ?? err.message));
+    });
+  });
+}
+
+/**
+ * Pub/Sub through @google-cloud/pubsub (loaded only when this transport is used; it costs ~300 ms). With the
+ * emulator (`emulatorHost`, else PUBSUB_EMULATOR_HOST), the first publish checks that it answers at all, so a
+ * down emulator is a TransientError within a couple of seconds instead of the client's long retry loop.
+ * Failures are one line: transient gRPC codes as TransientError, the others as PublishError.
+ */
 export class PubSubTransport implements PublishTransport {
   private topic: Promise<{
     publishMessage(m: { data: Buffer; attributes: Record<string, string> }): Promise<string>;
   }>;
   private client: Promise<{ close(): Promise<void> }>;
+  private readonly emulatorHost: string | undefined;
+  private reachable: Promise<void> | undefined;
+  private readonly topicPath: string;
 
   /** `emulatorHost` overrides PUBSUB_EMULATOR_HOST (which the client reads by itself). */
   constructor(options: { projectId: string; topic: string; emulatorHost?: string }) {
+    this.emulatorHost = options.emulatorHost || process.env.PUBSUB_EMULATOR_HOST || undefined;
+    this.topicPath = `projects/${options.projectId}/topics/${options.topic}`;
     const client = import('@google-cloud/pubsub').then(
       ({ PubSub }) =>
         new PubSub({
           projectId: options.projectId,
-          ...(options.emulatorHost ? emulatorOptions(options.emulatorHost) : {}),
+          ...(this.emulatorHost ? emulatorOptions(this.emulatorHost) : {}),
         }),
     );
     this.client = client;
@@ -40,7 +100,31 @@ export class PubSubTransport implements PublishTransport {
   }
 
   async publish(data: Buffer, attributes: Record<string, string>): Promise<string> {
-    return (await this.topic).publishMessage({ data, attributes });
+    const emulator = this.emulatorHost;
+    if (emulator) {
+      this.reachable ??= probe(emulator, 2000).catch((err: Error) => {
+        this.reachable = undefined;
+        throw new TransientError(
+          `the Pub/Sub emulator at ${emulator} is not reachable (${err.message}); start it, or unset PUBSUB_EMULATOR_HOST`,
+        );
+      });
+      await this.reachable;
+    }
+    try {
+      return await (await this.topic).publishMessage({ data, attributes });
+    } catch (err) {
+      const code = (err as { code?: unknown }).code;
+      const grpc = typeof code === 'number' ? code : undefined;
+      const details = String((err as { details?: unknown }).details ?? (err as Error).message).split('\n')[0];
+      const what = `publish to ${this.topicPath} failed: ${grpc !== undefined ? `${GRPC_NAMES[grpc] ?? `gRPC ${grpc}`}: ` : ''}${details}`;
+      const hint =
+        grpc === 5 && emulator
+          ? ' (the emulator forgets its topics when it restarts; npm start recreates them)'
+          : '';
+      if (grpc === undefined ? isNetworkError(err) : TRANSIENT_GRPC.has(grpc))
+        throw new TransientError(what, err);
+      throw new PublishError(`${what}${hint}`, grpc, err);
+    }
   }
 
   async close(): Promise<void> {

@@ -463,9 +463,9 @@ describe('errors', () => {
     const root = await call('/rest/v1/', undefined, { method: 'GET' });
     expect(root.status).toBe(404);
     expect(root.json).toMatchObject({ code: 'PGRST126' });
-    const get = await call('/rest/v1/rpc/add_them?a=1', undefined, { method: 'GET' });
-    expect(get.status).toBe(405);
-    expect(get.json).toMatchObject({ code: 'PGRST101', message: 'Cannot use the GET method on RPC' });
+    const put = await call('/rest/v1/rpc/add_them', { a: 1 }, { method: 'PUT' });
+    expect(put.status).toBe(405);
+    expect(put.json).toMatchObject({ code: 'PGRST101', message: 'Cannot use the PUT method on RPC' });
     const table = await call('/rest/v1/project_files', undefined, { method: 'GET' });
     expect(table.status).toBe(404);
     expect(table.json).toMatchObject({ code: 'PGRST125' });

@@ -15,6 +15,7 @@ import type { TestProject } from 'vitest/node';
 import { freePort } from '../../local/net';
 import { startEmbeddedPostgres } from '../../local/postgres';
 import { startPubSubEmulator } from '../../local/pubsub-emulator';
+import { LocalStackError } from '../../local/stack-error';
 import { build } from '../../scripts/build';
 import { migrate } from '../../scripts/migrate';
 
@@ -32,32 +33,39 @@ function hasGcloud(): boolean {
 
 export default async function setup(project: TestProject) {
   const stops: Array<() => Promise<void>> = [];
-  let databaseUrl = process.env.DATABASE_URL;
   let dir: string | undefined;
-  if (!databaseUrl) {
-    dir = mkdtempSync(join(tmpdir(), 'artifact-store-test-pg-'));
-    const pg = await startEmbeddedPostgres({
-      dataDir: join(dir, 'data'),
-      port: await freePort(),
-      quiet: true,
-    });
-    databaseUrl = pg.url;
-    stops.push(pg.stop);
-  }
-  let emulatorHost = process.env.PUBSUB_EMULATOR_HOST ?? '';
-  const [, , started] = await Promise.all([
-    migrate(databaseUrl, { log: () => {} }),
-    build({ log: () => {} }),
-    !emulatorHost && hasGcloud() ? freePort().then((port) => startPubSubEmulator({ port })) : undefined,
-  ]);
-  if (started) {
-    emulatorHost = started.host;
-    stops.push(started.stop);
-  }
-  project.provide('databaseUrl', databaseUrl);
-  project.provide('pubsubEmulatorHost', emulatorHost);
-  return async () => {
-    for (const stop of stops.reverse()) await stop().catch(() => {});
+  const teardown = async () => {
+    for (const stop of stops.splice(0).reverse()) await stop().catch(() => {});
     if (dir) rmSync(dir, { recursive: true, force: true });
   };
+  try {
+    let databaseUrl = process.env.DATABASE_URL;
+    if (!databaseUrl) {
+      dir = mkdtempSync(join(tmpdir(), 'artifact-store-test-pg-'));
+      const pg = await startEmbeddedPostgres({ dataDir: join(dir, 'data'), port: await freePort() });
+      databaseUrl = pg.url;
+      stops.push(pg.stop);
+    }
+    let emulatorHost = process.env.PUBSUB_EMULATOR_HOST ?? '';
+    const [, , started] = await Promise.all([
+      migrate(databaseUrl, { log: () => {} }),
+      build({ log: () => {} }),
+      !emulatorHost && hasGcloud() ? freePort().then((port) => startPubSubEmulator({ port })) : undefined,
+    ]);
+    if (started) {
+      emulatorHost = started.host;
+      stops.push(started.stop);
+    }
+    project.provide('databaseUrl', databaseUrl);
+    project.provide('pubsubEmulatorHost', emulatorHost);
+  } catch (err) {
+    await teardown();
+    // A problem the person can act on: one line saying what and what to do, not a stack trace.
+    if (err instanceof LocalStackError) {
+      process.stderr.write(`npm test: cannot start the test services: ${err.message}\n`);
+      process.exit(1);
+    }
+    throw err;
+  }
+  return teardown;
 }

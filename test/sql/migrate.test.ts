@@ -189,10 +189,12 @@ describe('migrate', () => {
   });
 
   it('runs as a CLI: DATABASE_URL required, prints each applied file, then "up to date"', async () => {
-    const tsx = join(process.cwd(), 'node_modules', '.bin', 'tsx');
+    // As `npm run migrate` runs it.
+    const node = process.execPath;
     const script = join(process.cwd(), 'scripts', 'migrate.ts');
+    const runner = join(process.cwd(), 'scripts', 'tsx-run.js');
     const { DATABASE_URL: _unset, ...env } = process.env;
-    const missing = await run(tsx, [script], { env }).then(
+    const missing = await run(node, [runner, script], { env }).then(
       () => ({ code: 0, stderr: '' }),
       (error: { code: number; stderr: string }) => error,
     );
@@ -200,14 +202,16 @@ describe('migrate', () => {
     expect(missing.stderr).toMatch(/DATABASE_URL is not set/);
 
     const url = await freshDatabase();
-    const first = await run(tsx, [script], { env: { ...env, DATABASE_URL: url } });
+    const first = await run(node, [runner, script], { env: { ...env, DATABASE_URL: url } });
     expect(first.stdout.trim().split('\n')).toEqual(files.map((file) => `applied ${file.file}`));
-    const second = await run(tsx, [script], { env: { ...env, DATABASE_URL: url } });
+    const second = await run(node, [runner, script], { env: { ...env, DATABASE_URL: url } });
     expect(second.stdout.trim()).toBe('up to date');
 
     const badUrl = new URL(url);
     badUrl.pathname = '/no_such_database_here';
-    const failed = await run(tsx, [script], { env: { ...env, DATABASE_URL: badUrl.toString() } }).then(
+    const failed = await run(node, [runner, script], {
+      env: { ...env, DATABASE_URL: badUrl.toString() },
+    }).then(
       () => ({ code: 0, stderr: '' }),
       (error: { code: number; stderr: string }) => error,
     );

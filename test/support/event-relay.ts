@@ -19,6 +19,8 @@ export interface EventRelay {
   /** Forward again (held events stay held). */
   release(): void;
   held: CapturedEvent[];
+  /** Every event that reached the relay, held or passed through, in arrival order. */
+  seen: CapturedEvent[];
   /** Posts one captured event to the target; resolves with the target's status. */
   deliver(event: CapturedEvent): Promise<number>;
   setTarget(url: string): void;
@@ -37,6 +39,7 @@ export async function startEventRelay(): Promise<EventRelay> {
   let target = '';
   let holding = false;
   const held: CapturedEvent[] = [];
+  const seen: CapturedEvent[] = [];
   const deliver = async (event: CapturedEvent) => {
     const res = await fetch(target, {
       method: 'POST',
@@ -57,6 +60,7 @@ export async function startEventRelay(): Promise<EventRelay> {
         name = String(JSON.parse(body.toString('utf8')).name ?? '');
       } catch {}
       const event: CapturedEvent = { headers, body, type: headers['ce-type'] ?? '', name };
+      seen.push(event);
       if (holding) {
         held.push(event);
         res.writeHead(204).end();
@@ -80,6 +84,7 @@ export async function startEventRelay(): Promise<EventRelay> {
       holding = false;
     },
     held,
+    seen,
     deliver,
     setTarget: (url) => {
       target = url;
