@@ -10,14 +10,18 @@
 import type { ArtifactRow, ArtifactRowInput } from '../domain/artifact-row';
 
 /**
- * inserted/updated: the row now describes this generation. unchanged: it already did (duplicate event).
- * stale: the row holds a newer generation. deleted: the row is deleted and stays deleted.
+ * Recording one version of an artifact (its manifest). inserted: a new artifact. updated: the row now
+ * describes this version (a newer version, or a newer generation). version_added: an older version recorded
+ * after a newer one (the row still describes the newer). unchanged: already recorded (a duplicate event).
+ * stale: a newer generation of this version is recorded. deleted: the artifact is deleted and stays deleted.
  * tenant_conflict: the uuid belongs to another tenant; nothing changed.
- * id_conflict: the uuid is this tenant's, but bound to another artifact type or manifest path; nothing changed.
+ * id_conflict: the uuid is this tenant's, but bound to another artifact type, or the manifest's path is not
+ * the one its version has; nothing changed.
  */
 export type RecordOutcome =
   | 'inserted'
   | 'updated'
+  | 'version_added'
   | 'unchanged'
   | 'stale'
   | 'deleted'
@@ -29,7 +33,13 @@ export type RecordOutcome =
  * stands for the id so a late finalize cannot resurrect it. stale: the row holds a newer generation than the
  * one deleted. not_found: no row for this tenant (including another tenant's row; nothing changed).
  */
-export type MarkDeletedOutcome = 'deleted' | 'already_deleted' | 'tombstoned' | 'stale' | 'not_found';
+export type MarkDeletedOutcome =
+  | 'deleted'
+  | 'already_deleted'
+  | 'tombstoned'
+  | 'stale'
+  | 'version_removed'
+  | 'not_found';
 
 /**
  * The store's claim of an id, made before it writes: free (no row; the id is now reserved for this tenant and
@@ -88,10 +98,58 @@ export interface MarkDeletedInput {
   file_path?: string;
 }
 
+/** Which version a read is about: a number, an alias, or (neither) the latest. */
+export interface VersionSelector {
+  version?: number | undefined;
+  alias?: string | undefined;
+}
+
+/** One version, as the versions list gives it. */
+export interface VersionSummary {
+  version: number;
+  created_at: string;
+  file_size: number;
+  file_hash: string;
+  expires_at: string | null;
+  aliases: string[];
+  metadata: ArtifactRow['metadata'];
+}
+
+export interface VersionPage {
+  items: VersionSummary[];
+  /** The version to pass as `before` for the next page, or null on the last page. */
+  next: number | null;
+}
+
+/** What became of an id, for its tenant (another tenant's id is `unknown`, like one never seen). */
+export type ArtifactStatus =
+  | { state: 'stored'; version: number }
+  | { state: 'deleted' }
+  | { state: 'rejected'; error_code: string }
+  | { state: 'unknown' };
+
 export interface MetadataStore {
+  /** Records one version (`row.version`, default 1), pointing `row.aliases` at it (aliases only move forward). */
   record(row: ArtifactRowInput): Promise<RecordOutcome>;
-  /** The tenant's live row (not deleted, not expired), or null. */
-  get(uuid: string, tenantId: string): Promise<ArtifactRow | null>;
+  /**
+   * One version of the tenant's live artifact (not deleted, latest not expired), by number or alias (default
+   * latest), with `version`, `latest_version` and its `aliases`; null when there is no such artifact or version.
+   */
+  get(uuid: string, tenantId: string, selector?: VersionSelector): Promise<ArtifactRow | null>;
+  /** The versions of the tenant's live artifact, newest first, before `before`; null when there is none. */
+  versions(uuid: string, tenantId: string, limit: number, before?: number): Promise<VersionPage | null>;
+  /** Points `alias` at `version` (moving it, backwards too): not_found when there is no such artifact or version. */
+  setAlias(uuid: string, tenantId: string, alias: string, version: number): Promise<'set' | 'not_found'>;
+  deleteAlias(uuid: string, tenantId: string, alias: string): Promise<'deleted' | 'not_found'>;
+  /** Remembers that the store refused a request for this id (the status route reads it); idempotent. */
+  reject(input: {
+    uuid: string;
+    tenant_id: string;
+    message_id: string;
+    error_code: string;
+    quarantine_path: string;
+  }): Promise<void>;
+  status(uuid: string, tenantId: string): Promise<ArtifactStatus>;
   /** The tenant's live rows, newest first (created_at desc, uuid desc), after `after` when given. */
   list(tenantId: string, filter: ListFilter, limit: number, after?: ListPosition): Promise<ListResult>;
   markDeleted(input: MarkDeletedInput): Promise<MarkDeletedOutcome>;

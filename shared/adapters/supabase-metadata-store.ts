@@ -14,10 +14,12 @@
  *   22P02 bad uuid, 23xxx ...) -> PermanentError('INVALID_ROW').
  */
 import { createClient, type SupabaseClient, type WebSocketLikeConstructor } from '@supabase/supabase-js';
-import { ArtifactRow, type ArtifactRowInput } from '../domain/artifact-row';
+import { z } from 'zod';
+import { ArtifactRow, type ArtifactRowInput, ArtifactRowMetadata } from '../domain/artifact-row';
 import { isNetworkError, isRetryableStatus, PermanentError, TransientError } from '../domain/errors';
 import { isObject } from '../domain/json';
 import type {
+  ArtifactStatus,
   ClaimStatus,
   ListFilter,
   ListPosition,
@@ -28,7 +30,31 @@ import type {
   MetadataStore,
   RecordOutcome,
   RowState,
+  VersionPage,
+  VersionSelector,
 } from './metadata-store';
+
+const VersionPageSchema = z.object({
+  items: z.array(
+    z.object({
+      version: z.int(),
+      created_at: z.string(),
+      file_size: z.int(),
+      file_hash: z.string(),
+      expires_at: z.string().nullable(),
+      aliases: z.array(z.string()),
+      metadata: ArtifactRowMetadata,
+    }),
+  ),
+  next: z.int().nullable(),
+});
+
+const ArtifactStatusSchema = z.discriminatedUnion('state', [
+  z.object({ state: z.literal('stored'), version: z.int() }),
+  z.object({ state: z.literal('deleted') }),
+  z.object({ state: z.literal('rejected'), error_code: z.string() }),
+  z.object({ state: z.literal('unknown') }),
+]);
 
 export interface SupabaseMetadataStoreOptions {
   /** Project URL (SUPABASE_URL), e.g. https://xyz.supabase.co or the local stand-in's http://127.0.0.1:54321. */
@@ -46,6 +72,7 @@ const DEFAULT_TIMEOUT_MS = 10_000;
 const RECORD_OUTCOMES: readonly RecordOutcome[] = [
   'inserted',
   'updated',
+  'version_added',
   'unchanged',
   'stale',
   'deleted',
@@ -54,6 +81,7 @@ const RECORD_OUTCOMES: readonly RecordOutcome[] = [
 ];
 const MARK_DELETED_OUTCOMES: readonly MarkDeletedOutcome[] = [
   'deleted',
+  'version_removed',
   'already_deleted',
   'tombstoned',
   'stale',
@@ -206,14 +234,81 @@ export class SupabaseMetadataStore implements MetadataStore {
       p_generation: row.generation,
       p_expires_at: row.expires_at,
       p_metadata: row.metadata,
+      p_version: row.version ?? 1,
+      ...(row.aliases?.length ? { p_aliases: row.aliases } : {}),
     });
     return oneOf(fn, data, RECORD_OUTCOMES);
   }
 
-  async get(uuid: string, tenantId: string): Promise<ArtifactRow | null> {
+  async get(uuid: string, tenantId: string, selector: VersionSelector = {}): Promise<ArtifactRow | null> {
     const fn = 'artifact_get';
-    const data = await this.#call(fn, { p_uuid: uuid, p_tenant_id: tenantId });
+    const args: Record<string, unknown> = { p_uuid: uuid, p_tenant_id: tenantId };
+    if (selector.version !== undefined) args.p_version = selector.version;
+    if (selector.alias !== undefined) args.p_alias = selector.alias;
+    const data = await this.#call(fn, args);
     return data === null ? null : toRow(fn, data);
+  }
+
+  async versions(
+    uuid: string,
+    tenantId: string,
+    limit: number,
+    before?: number,
+  ): Promise<VersionPage | null> {
+    const fn = 'artifact_versions_list';
+    const args: Record<string, unknown> = { p_uuid: uuid, p_tenant_id: tenantId, p_limit: limit };
+    if (before !== undefined) args.p_before_version = before;
+    const data = await this.#call(fn, args);
+    if (data === null) return null;
+    const result = VersionPageSchema.safeParse(data);
+    if (!result.success) throw unexpected(fn, data);
+    return result.data;
+  }
+
+  async setAlias(
+    uuid: string,
+    tenantId: string,
+    alias: string,
+    version: number,
+  ): Promise<'set' | 'not_found'> {
+    const fn = 'artifact_alias_set';
+    const data = await this.#call(fn, {
+      p_uuid: uuid,
+      p_tenant_id: tenantId,
+      p_alias: alias,
+      p_version: version,
+    });
+    return oneOf(fn, data, ['set', 'not_found'] as const);
+  }
+
+  async deleteAlias(uuid: string, tenantId: string, alias: string): Promise<'deleted' | 'not_found'> {
+    const fn = 'artifact_alias_delete';
+    const data = await this.#call(fn, { p_uuid: uuid, p_tenant_id: tenantId, p_alias: alias });
+    return oneOf(fn, data, ['deleted', 'not_found'] as const);
+  }
+
+  async reject(input: {
+    uuid: string;
+    tenant_id: string;
+    message_id: string;
+    error_code: string;
+    quarantine_path: string;
+  }): Promise<void> {
+    await this.#call('artifact_reject', {
+      p_uuid: input.uuid,
+      p_tenant_id: input.tenant_id,
+      p_message_id: input.message_id,
+      p_error_code: input.error_code,
+      p_quarantine_path: input.quarantine_path,
+    });
+  }
+
+  async status(uuid: string, tenantId: string): Promise<ArtifactStatus> {
+    const fn = 'artifact_status';
+    const data = await this.#call(fn, { p_uuid: uuid, p_tenant_id: tenantId });
+    const result = ArtifactStatusSchema.safeParse(data);
+    if (!result.success) throw unexpected(fn, data);
+    return result.data as ArtifactStatus;
   }
 
   async list(tenantId: string, filter: ListFilter, limit: number, after?: ListPosition): Promise<ListResult> {

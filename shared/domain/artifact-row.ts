@@ -30,6 +30,8 @@ const Int64String = z
   .pipe(z.string().regex(/^\d{1,19}$/));
 
 export const ArtifactRowMetadata = RecordedMetadataFields.extend({
+  /** The version of this metadata (rows recorded before versions existed are version 1). */
+  version: z.int().min(1).default(1),
   component_count: z.int().min(0),
   has_visuals: z.boolean(),
   visual_paths: z.array(z.string()),
@@ -68,6 +70,10 @@ export const ArtifactRow = z.object({
   expires_at: z.string().nullable(),
   deleted: z.boolean(),
   metadata: ArtifactRowMetadata,
+  /** The version this row describes (reads of an older version describe it), the latest, and its aliases. */
+  version: z.int().min(1).default(1),
+  latest_version: z.int().min(1).default(1),
+  aliases: z.array(z.string()).default([]),
 });
 export type ArtifactRow = z.infer<typeof ArtifactRow>;
 
@@ -85,4 +91,8 @@ export interface ArtifactRowInput {
   generation: string;
   expires_at: string | null;
   metadata: z.input<typeof ArtifactRowMetadata>;
+  /** The version this manifest is (default 1). */
+  version?: number;
+  /** Aliases the request asked to point at this version. */
+  aliases?: string[];
 }

@@ -7,6 +7,8 @@ import { z } from 'zod';
 
 /** An artifact type: `workflow`, `hybrid_embeddings`, ... (also a path segment and a SQL CHECK). */
 export const ARTIFACT_TYPE_PATTERN = '[a-z][a-z0-9_]{0,39}';
+/** An alias: a name pointing at one version of an artifact (`latest` is implicit and reserved). */
+export const ALIAS_PATTERN = '[a-z][a-z0-9_-]{0,39}';
 /** A tenant id (a path segment). */
 export const TENANT_ID_PATTERN = '[A-Za-z0-9][A-Za-z0-9_-]{0,63}';
 /** A lower-case canonical UUID (any version). */
@@ -19,6 +21,7 @@ export const STAGED_NAME_PATTERN = '[A-Za-z0-9][A-Za-z0-9._-]{0,199}';
 const whole = (pattern: string) => new RegExp(`^${pattern}$`);
 
 export const ARTIFACT_TYPE_RE = whole(ARTIFACT_TYPE_PATTERN);
+export const ALIAS_RE = whole(ALIAS_PATTERN);
 export const TENANT_ID_RE = whole(TENANT_ID_PATTERN);
 export const UUID_RE = whole(UUID_PATTERN);
 export const VISUAL_KEY_RE = whole(VISUAL_KEY_PATTERN);
@@ -38,6 +41,10 @@ export const TenantId = z
   .string()
   .regex(TENANT_ID_RE, 'letters, digits, _ and -, starting with a letter or digit, at most 64');
 export const ArtifactId = z.uuid().transform((id) => id.toLowerCase());
+export const AliasName = z
+  .string()
+  .regex(ALIAS_RE, 'lower-case letters, digits, _ and -, starting with a letter, at most 40')
+  .refine((a) => a !== 'latest', '`latest` is implicit (the newest version) and cannot be set');
 export const VisualName = z
   .string()
   .max(VISUAL_NAME_MAX)

@@ -17,6 +17,7 @@ export function metadata(generation: string, extra: Partial<ArtifactRowMetadata>
     session_id: 'sess-1',
     user_id: 'user-1',
     ui_name: 'an artifact',
+    version: 1,
     component_count: 2,
     has_visuals: true,
     visual_paths: ['workflow_visual'],
@@ -154,6 +155,7 @@ export function metadataStoreContract(name: string, getStore: () => MetadataStor
         expect(Date.parse(got!.expires_at!)).toBe(Date.parse(expires));
         expect(Object.keys(got!).sort()).toEqual(
           [
+            'aliases',
             'artifact_type',
             'created_at',
             'deleted',
@@ -162,6 +164,7 @@ export function metadataStoreContract(name: string, getStore: () => MetadataStor
             'file_path',
             'file_size',
             'file_type',
+            'latest_version',
             'metadata',
             'mime_type',
             'status',
@@ -170,6 +173,7 @@ export function metadataStoreContract(name: string, getStore: () => MetadataStor
             'updated_at',
             'user_id',
             'uuid',
+            'version',
           ].sort(),
         );
       });

@@ -7,8 +7,8 @@ const CALLS: { name: string; sql: (uuid: string, tenant: string) => [string, unk
   {
     name: 'artifact_record',
     sql: (uuid, tenant) => [
-      `SELECT public.artifact_record(p_uuid => $1, p_tenant_id => $2, p_artifact_type => 'sop', p_user_id => NULL,
-         p_ui_name => 'x', p_file_path => 'artifacts/sop/x.json', p_file_size => 1, p_file_hash => 'h',
+      `SELECT public.artifact_record(p_uuid => $1::uuid, p_tenant_id => $2::text, p_artifact_type => 'sop', p_user_id => NULL,
+         p_ui_name => 'x', p_file_path => 'artifacts/sop/' || $2::text || '/' || $1::text || '.json', p_file_size => 1, p_file_hash => 'h',
          p_generation => 1, p_expires_at => NULL, p_metadata => '{}') AS result`,
       [uuid, tenant],
     ],

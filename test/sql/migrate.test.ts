@@ -66,6 +66,7 @@ describe('migrate', () => {
       '003_add_expires_at.sql',
       '004_artifact_functions.sql',
       '005_artifact_ids.sql',
+      '006_versions.sql',
     ]);
   });
 
@@ -123,9 +124,10 @@ describe('migrate', () => {
         { original_filename: 'f.pdf', metadata: {}, artifact_type: null, expires_at: null },
       ]);
       const { rows: recorded } = await client.query(
-        `SELECT public.artifact_record(p_uuid => gen_random_uuid(), p_tenant_id => 't1', p_artifact_type => 'sop',
-           p_user_id => NULL, p_ui_name => 'x', p_file_path => 'artifacts/sop/t1/x.json', p_file_size => 1,
-           p_file_hash => 'h', p_generation => 1, p_expires_at => NULL, p_metadata => '{}') AS outcome`,
+        `SELECT public.artifact_record(p_uuid => s.u, p_tenant_id => 't1', p_artifact_type => 'sop',
+           p_user_id => NULL, p_ui_name => 'x', p_file_path => 'artifacts/sop/t1/' || s.u || '.json', p_file_size => 1,
+           p_file_hash => 'h', p_generation => 1, p_expires_at => NULL, p_metadata => '{}') AS outcome
+         FROM (SELECT gen_random_uuid() AS u) AS s`,
       );
       expect(recorded[0].outcome).toBe('inserted');
     });

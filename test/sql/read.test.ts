@@ -307,10 +307,10 @@ describe('artifact_list', () => {
     const tenant = newTenant();
     await pool.query(
       `SELECT public.artifact_record(
-         p_uuid => gen_random_uuid(), p_tenant_id => $1, p_artifact_type => 'sop', p_user_id => NULL,
-         p_ui_name => 'x', p_file_path => 'artifacts/sop/x.json', p_file_size => 1, p_file_hash => 'h',
-         p_generation => 1, p_expires_at => NULL, p_metadata => '{}')
-       FROM generate_series(1, 51)`,
+         p_uuid => s.u, p_tenant_id => $1, p_artifact_type => 'sop', p_user_id => NULL,
+         p_ui_name => 'x', p_file_path => 'artifacts/sop/' || $1 || '/' || s.u || '.json', p_file_size => 1,
+         p_file_hash => 'h', p_generation => 1, p_expires_at => NULL, p_metadata => '{}')
+       FROM (SELECT gen_random_uuid() AS u FROM generate_series(1, 51)) AS s`,
       [tenant],
     );
     const page = await list(pool, { tenant_id: tenant });

@@ -75,7 +75,7 @@ describe('artifact_record', () => {
     expect(await record(pool, { uuid: b, tenant_id: tenant, generation: 4, metadata: null })).toBe(
       'inserted',
     );
-    expect((await rawRow(pool, b))!.metadata).toEqual({ generation: '4' });
+    expect((await rawRow(pool, b))!.metadata).toEqual({ generation: '4', version: 1 });
   });
 
   it('a newer generation updates the row, keeps created_at and sets updated_at', async () => {

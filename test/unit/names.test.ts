@@ -5,7 +5,12 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ARTIFACT_TYPE_PATTERN, ARTIFACT_TYPE_RE, TENANT_ID_RE } from '../../shared/domain/names';
+import {
+  ALIAS_PATTERN,
+  ARTIFACT_TYPE_PATTERN,
+  ARTIFACT_TYPE_RE,
+  TENANT_ID_RE,
+} from '../../shared/domain/names';
 import { parseArtifactObject } from '../../shared/domain/paths';
 
 const MIGRATIONS = join(process.cwd(), 'migrations');
@@ -23,12 +28,21 @@ describe('naming rules', () => {
       expect(check, check.file).toMatchObject({ pattern: `^${ARTIFACT_TYPE_PATTERN}$` });
   });
 
-  it('the SQL error messages quote the same pattern', () => {
-    const quoted = sql.flatMap(({ text }) =>
-      [...text.matchAll(/must match (\^\S+?\$)(?=[, ])/g)].map((m) => m[1]),
-    );
-    expect(quoted.length).toBeGreaterThan(0);
-    for (const q of quoted) expect(q).toBe(`^${ARTIFACT_TYPE_PATTERN}$`);
+  it('the SQL error messages quote the same patterns', () => {
+    const quoted = (param: string) =>
+      sql.flatMap(({ text }) =>
+        [...text.matchAll(new RegExp(`${param} must match (\\^\\S+?\\$)(?=[, ])`, 'g'))].map((m) => m[1]),
+      );
+    expect(quoted('p_artifact_type').length).toBeGreaterThan(0);
+    for (const q of quoted('p_artifact_type')) expect(q).toBe(`^${ARTIFACT_TYPE_PATTERN}$`);
+    expect(quoted('p_alias').length).toBeGreaterThan(0);
+    for (const q of quoted('p_alias')) expect(q).toBe(`^${ALIAS_PATTERN}$`);
+  });
+
+  it('every alias check in the SQL uses the alias pattern of names.ts', () => {
+    const checks = sql.flatMap(({ text }) => [...text.matchAll(/alias\s*!?~\s*'([^']+)'/g)].map((m) => m[1]));
+    expect(checks.length).toBeGreaterThanOrEqual(2);
+    for (const check of checks) expect(check).toBe(`^${ALIAS_PATTERN}$`);
   });
 
   it('object names are parsed with the same rules the names are checked with', () => {

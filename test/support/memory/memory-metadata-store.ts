@@ -6,6 +6,7 @@
  */
 
 import type {
+  ArtifactStatus,
   ClaimStatus,
   ListFilter,
   ListPosition,
@@ -16,6 +17,8 @@ import type {
   MetadataStore,
   RecordOutcome,
   RowState,
+  VersionPage,
+  VersionSelector,
 } from '../../../shared/adapters/metadata-store';
 import { ArtifactRow, type ArtifactRowInput } from '../../../shared/domain/artifact-row';
 import { PermanentError } from '../../../shared/domain/errors';
@@ -46,11 +49,34 @@ function pgTime(micros: number): string {
   return `${new Date(ms).toISOString().slice(0, 19)}.${String(micros % 1_000_000).padStart(6, '0')}+00:00`;
 }
 
+interface VersionRow {
+  version: number;
+  file_path: string;
+  file_size: number;
+  file_hash: string;
+  generation: bigint;
+  expires_at: string | null;
+  metadata: Record<string, unknown>;
+  created_at: string;
+}
+
+/** The manifest path of version N (docs/design.md, "Versions"). */
+const versionPath = (type: string, tenant: string, uuid: string, version: number) =>
+  `artifacts/${type}/${tenant}/${uuid}${version === 1 ? '.json' : `/v${version}.json`}`;
+
 const gen = (value: unknown) => (typeof value === 'string' && /^\d{1,19}$/.test(value) ? BigInt(value) : 0n);
 
 export class MemoryMetadataStore implements MetadataStore {
   private readonly rows = new Map<string, Stored>();
   private readonly ids = new Map<string, { tenant_id: string; artifact_type: string }>();
+  private readonly versionRows = new Map<string, Map<number, VersionRow>>();
+  private readonly aliasMap = new Map<string, Map<string, number>>();
+  private readonly rejections: Array<{
+    uuid: string;
+    tenant_id: string;
+    message_id: string;
+    error_code: string;
+  }> = [];
   private clock = 0;
   /** Failures to inject: the next calls of an operation throw this error. */
   readonly failures: Array<{ op: keyof MetadataStore; error: Error; times: number }> = [];
@@ -75,7 +101,7 @@ export class MemoryMetadataStore implements MetadataStore {
     return bound;
   }
 
-  private view(row: Stored): ArtifactRow {
+  private view(row: Stored & { version?: number; latest_version?: number; aliases?: string[] }): ArtifactRow {
     return ArtifactRow.parse(structuredClone(row));
   }
 
@@ -90,6 +116,7 @@ export class MemoryMetadataStore implements MetadataStore {
 
   async record(input: ArtifactRowInput): Promise<RecordOutcome> {
     this.fail('record');
+    const version = input.version ?? 1;
     if (
       !ARTIFACT_TYPE_RE.test(input.artifact_type) ||
       !/^\d+$/.test(input.generation) ||
@@ -99,9 +126,25 @@ export class MemoryMetadataStore implements MetadataStore {
     }
     const bound = this.bind(input.uuid, input.tenant_id, input.artifact_type);
     if (bound.tenant_id !== input.tenant_id) return 'tenant_conflict';
-    if (bound.artifact_type !== input.artifact_type) return 'id_conflict';
+    if (
+      bound.artifact_type !== input.artifact_type ||
+      input.file_path !== versionPath(input.artifact_type, input.tenant_id, input.uuid, version)
+    ) {
+      return 'id_conflict';
+    }
+    const metadata = { ...input.metadata, generation: input.generation, version };
+    const given = BigInt(input.generation);
+    const versionRow = (): VersionRow => ({
+      version,
+      file_path: input.file_path,
+      file_size: input.file_size,
+      file_hash: input.file_hash,
+      generation: given,
+      expires_at: input.expires_at === null ? null : pgTime(Date.parse(input.expires_at) * 1000),
+      metadata,
+      created_at: this.now(),
+    });
     const existing = this.rows.get(input.uuid);
-    const metadata = { ...input.metadata, generation: input.generation };
     if (!existing) {
       const now = this.now();
       this.rows.set(input.uuid, {
@@ -122,33 +165,177 @@ export class MemoryMetadataStore implements MetadataStore {
         deleted: false,
         metadata,
       });
+      this.versionsOf(input.uuid).set(version, versionRow());
+      this.pointAliases(input.uuid, version, input.aliases);
       return 'inserted';
     }
     if (existing.tenant_id !== input.tenant_id) return 'tenant_conflict';
     if (existing.deleted) return 'deleted';
-    if (existing.artifact_type !== input.artifact_type || existing.file_path !== input.file_path)
-      return 'id_conflict';
-    const held = gen(existing.metadata.generation);
-    const given = BigInt(input.generation);
-    if (held === given) return 'unchanged';
-    if (held > given) return 'stale';
-    Object.assign(existing, {
-      user_id: input.user_id,
-      ui_name: input.ui_name,
-      file_size: input.file_size,
-      file_hash: input.file_hash,
-      status: 'active',
-      expires_at: input.expires_at === null ? null : pgTime(Date.parse(input.expires_at) * 1000),
-      metadata,
-      updated_at: this.now(),
-    });
-    return 'updated';
+    if (existing.artifact_type !== input.artifact_type) return 'id_conflict';
+    const versions = this.versionsOf(input.uuid);
+    const recorded = versions.get(version);
+    if (recorded && recorded.generation >= given) {
+      if (recorded.generation !== given) return 'stale';
+      this.pointAliases(input.uuid, version, input.aliases);
+      return 'unchanged';
+    }
+    versions.set(version, versionRow());
+    this.pointAliases(input.uuid, version, input.aliases);
+    const rowVersion = Number(existing.metadata.version ?? 1);
+    if (version > rowVersion || (version === rowVersion && given > gen(existing.metadata.generation))) {
+      Object.assign(existing, {
+        user_id: input.user_id,
+        ui_name: input.ui_name,
+        file_path: input.file_path,
+        file_size: input.file_size,
+        file_hash: input.file_hash,
+        status: 'active',
+        expires_at: input.expires_at === null ? null : pgTime(Date.parse(input.expires_at) * 1000),
+        metadata,
+        updated_at: this.now(),
+      });
+      return 'updated';
+    }
+    return 'version_added';
   }
 
-  async get(uuid: string, tenantId: string): Promise<ArtifactRow | null> {
+  private versionsOf(uuid: string): Map<number, VersionRow> {
+    const versions = this.versionRows.get(uuid) ?? new Map<number, VersionRow>();
+    this.versionRows.set(uuid, versions);
+    return versions;
+  }
+
+  private aliasesOf(uuid: string): Map<string, number> {
+    const aliases = this.aliasMap.get(uuid) ?? new Map<string, number>();
+    this.aliasMap.set(uuid, aliases);
+    return aliases;
+  }
+
+  private pointAliases(uuid: string, version: number, aliases: string[] | undefined): void {
+    const map = this.aliasesOf(uuid);
+    for (const alias of aliases ?? []) {
+      if (!/^[a-z][a-z0-9_-]{0,39}$/.test(alias) || alias === 'latest') continue;
+      if ((map.get(alias) ?? 0) < version) map.set(alias, version);
+    }
+  }
+
+  private aliasNames(uuid: string, version: number): string[] {
+    return [...this.aliasesOf(uuid)]
+      .filter(([, v]) => v === version)
+      .map(([a]) => a)
+      .sort();
+  }
+
+  async get(uuid: string, tenantId: string, selector: VersionSelector = {}): Promise<ArtifactRow | null> {
     this.fail('get');
     const row = this.rows.get(uuid);
-    return this.live(row, tenantId) ? this.view(row) : null;
+    if (!this.live(row, tenantId)) return null;
+    const latest = Number(row.metadata.version ?? 1);
+    let version = selector.version ?? latest;
+    if (selector.alias !== undefined && selector.alias !== 'latest') {
+      const aliased = this.aliasesOf(uuid).get(selector.alias);
+      if (aliased === undefined) return null;
+      version = aliased;
+    }
+    if (version === latest) {
+      return this.view({
+        ...row,
+        version: latest,
+        latest_version: latest,
+        aliases: this.aliasNames(uuid, latest),
+      });
+    }
+    const v = this.versionsOf(uuid).get(version);
+    if (!v || (v.expires_at !== null && Date.parse(v.expires_at) <= Date.now())) return null;
+    return this.view({
+      ...row,
+      file_path: v.file_path,
+      file_size: v.file_size,
+      file_hash: v.file_hash,
+      expires_at: v.expires_at,
+      metadata: v.metadata,
+      created_at: v.created_at,
+      updated_at: v.created_at,
+      version,
+      latest_version: latest,
+      aliases: this.aliasNames(uuid, version),
+    });
+  }
+
+  async versions(
+    uuid: string,
+    tenantId: string,
+    limit: number,
+    before?: number,
+  ): Promise<VersionPage | null> {
+    this.fail('versions');
+    const row = this.rows.get(uuid);
+    if (!this.live(row, tenantId)) return null;
+    const all = [...this.versionsOf(uuid).values()]
+      .filter((v) => before === undefined || v.version < before)
+      .sort((a, b) => b.version - a.version);
+    const items = all.slice(0, limit).map((v) => ({
+      version: v.version,
+      created_at: v.created_at,
+      file_size: v.file_size,
+      file_hash: v.file_hash,
+      expires_at: v.expires_at,
+      aliases: this.aliasNames(uuid, v.version),
+      metadata: ArtifactRow.shape.metadata.parse(structuredClone(v.metadata)),
+    }));
+    return { items, next: all.length > limit ? items.at(-1)!.version : null };
+  }
+
+  async setAlias(
+    uuid: string,
+    tenantId: string,
+    alias: string,
+    version: number,
+  ): Promise<'set' | 'not_found'> {
+    this.fail('setAlias');
+    if (!this.live(this.rows.get(uuid), tenantId) || !this.versionsOf(uuid).has(version)) return 'not_found';
+    this.aliasesOf(uuid).set(alias, version);
+    return 'set';
+  }
+
+  async deleteAlias(uuid: string, tenantId: string, alias: string): Promise<'deleted' | 'not_found'> {
+    this.fail('deleteAlias');
+    const row = this.rows.get(uuid);
+    if (!row || row.tenant_id !== tenantId || row.deleted) return 'not_found';
+    return this.aliasesOf(uuid).delete(alias) ? 'deleted' : 'not_found';
+  }
+
+  async reject(input: {
+    uuid: string;
+    tenant_id: string;
+    message_id: string;
+    error_code: string;
+  }): Promise<void> {
+    this.fail('reject');
+    if (
+      !this.rejections.some(
+        (r) => r.uuid === input.uuid && r.tenant_id === input.tenant_id && r.message_id === input.message_id,
+      )
+    ) {
+      this.rejections.push({
+        uuid: input.uuid,
+        tenant_id: input.tenant_id,
+        message_id: input.message_id,
+        error_code: input.error_code,
+      });
+    }
+  }
+
+  async status(uuid: string, tenantId: string): Promise<ArtifactStatus> {
+    this.fail('status');
+    const row = this.rows.get(uuid);
+    if (row && row.tenant_id === tenantId) {
+      return row.deleted
+        ? { state: 'deleted' }
+        : { state: 'stored', version: Number(row.metadata.version ?? 1) };
+    }
+    const rejection = this.rejections.filter((r) => r.uuid === uuid && r.tenant_id === tenantId).at(-1);
+    return rejection ? { state: 'rejected', error_code: rejection.error_code } : { state: 'unknown' };
   }
 
   async list(tenantId: string, filter: ListFilter, limit: number, after?: ListPosition): Promise<ListResult> {
@@ -161,7 +348,10 @@ export class MemoryMetadataStore implements MetadataStore {
       .filter((r) => !filter.session_id || r.metadata.session_id === filter.session_id)
       .filter((r) => !after || key(r) < key(after))
       .sort((a, b) => (key(a) < key(b) ? 1 : -1));
-    const items = rows.slice(0, limit).map((r) => this.view(r));
+    const items = rows.slice(0, limit).map((r) => {
+      const version = Number(r.metadata.version ?? 1);
+      return this.view({ ...r, version, latest_version: version, aliases: this.aliasNames(r.uuid, version) });
+    });
     const last = items.at(-1);
     return {
       items,
@@ -203,12 +393,26 @@ export class MemoryMetadataStore implements MetadataStore {
       return 'tombstoned';
     }
     if (row.tenant_id !== input.tenant_id) return 'not_found';
-    if (input.generation !== null && input.file_path !== undefined && row.file_path !== input.file_path) {
-      return 'not_found';
-    }
     if (row.deleted) return 'already_deleted';
+    if (input.generation !== null && input.file_path !== undefined && row.file_path !== input.file_path) {
+      const versions = this.versionsOf(input.uuid);
+      const v = [...versions.values()].find((x) => x.file_path === input.file_path);
+      if (!v || v.generation > BigInt(input.generation)) return 'not_found';
+      versions.delete(v.version);
+      for (const [alias, version] of this.aliasesOf(input.uuid)) {
+        if (version === v.version) this.aliasesOf(input.uuid).delete(alias);
+      }
+      return 'version_removed';
+    }
     if (input.generation !== null && gen(row.metadata.generation) > BigInt(input.generation)) return 'stale';
     Object.assign(row, { deleted: true, status: 'deleted', updated_at: this.now() });
+    this.versionRows.delete(input.uuid);
+    this.aliasMap.delete(input.uuid);
+    this.rejections.splice(
+      0,
+      this.rejections.length,
+      ...this.rejections.filter((r) => r.uuid !== input.uuid),
+    );
     return 'deleted';
   }
 
