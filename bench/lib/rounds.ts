@@ -25,6 +25,8 @@ export interface PhaseOutcome {
 export interface Workload {
   name: string;
   metrics: MetricSpec[];
+  /** Before the phase's CPU window (e.g. a fresh process). */
+  prepare?(system: System, round: number): Promise<void>;
   run(system: System, round: number): Promise<PhaseOutcome>;
 }
 
@@ -54,6 +56,7 @@ export async function measurePhase(
   round: number,
   settleMs: number,
 ): Promise<PhaseOutcome> {
+  await workload.prepare?.(system, round);
   const before = cpuSnapshot(system);
   const outcome = await workload.run(system, round);
   await sleep(settleMs);

@@ -11,6 +11,7 @@
  *   BENCH_VERBOSE=1       the hosts' and functions' output on stderr
  */
 import { checkoutBaseline, ROOT } from './baseline';
+import { stopRespawned } from './respawn';
 import { type Label, type System, startSystem } from './systems';
 
 export interface Settings {
@@ -60,6 +61,7 @@ export async function withSystems(s: Settings, body: (systems: System[]) => Prom
   const baseline = s.baseline ? checkoutBaseline(s.baseline, log) : undefined;
   const systems: System[] = [];
   const stopAll = async () => {
+    await stopRespawned();
     await Promise.all(systems.splice(0).map((sys) => sys.stop().catch(() => {})));
     baseline?.remove();
   };
