@@ -28,8 +28,12 @@ export const db = createClient(env('SUPABASE_URL'), env('SUPABASE_SERVICE_ROLE_K
 export const jwtKey = new TextEncoder().encode(env('SUPABASE_JWT_SECRET'));
 
 /** The same create-only upload the store makes (single multipart request, generation precondition). */
-export async function upload(name: string, bytes: Buffer, contentType: string): Promise<void> {
-  await bucket
-    .file(name)
-    .save(bytes, { resumable: false, preconditionOpts: { ifGenerationMatch: 0 }, metadata: { contentType } });
+export async function upload(name: string, bytes: Buffer, contentType: string): Promise<string> {
+  const file = bucket.file(name);
+  await file.save(bytes, {
+    resumable: false,
+    preconditionOpts: { ifGenerationMatch: 0 },
+    metadata: { contentType },
+  });
+  return String(file.metadata.generation);
 }
