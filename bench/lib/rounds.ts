@@ -61,6 +61,13 @@ export async function measurePhase(
   const outcome = await workload.run(system, round);
   await sleep(settleMs);
   const after = cpuSnapshot(system);
+  for (const [name, pid] of Object.entries(system.functions)) {
+    if (!Number.isFinite(after[name]!)) {
+      throw new Error(
+        `${system.label}: ${name} (pid ${pid}) is gone: it crashed or was killed (BENCH_VERBOSE=1 shows its output)`,
+      );
+    }
+  }
   const values: Record<string, number> = { ...outcome.values, errors: outcome.errors };
   let functions = 0;
   let all = 0;
