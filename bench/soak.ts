@@ -62,7 +62,11 @@ run(async () => {
       },
     };
     log(`soak: ${slices} slices of ${sliceSeconds} s per system; first/last minute = ${window} slices each`);
-    const results = await alternate(systems, [workload], { rounds: slices, warmupRounds: s.warmupRounds, log });
+    const results = await alternate(systems, [workload], {
+      rounds: slices,
+      warmupRounds: s.warmupRounds,
+      log,
+    });
 
     const perSystem = results.get(workload.name)!;
     const series = (label: Label, key: string) =>
