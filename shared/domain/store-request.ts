@@ -8,7 +8,7 @@ import { artifactSchemaFor } from './artifact-types';
 import { PermanentError } from './errors';
 import type { JsonObject } from './json';
 import { MaterializationOverride } from './materialization';
-import { ArtifactId, ArtifactTypeName, StagedName, TenantId } from './names';
+import { AliasName, ArtifactId, ArtifactTypeName, StagedName, TenantId } from './names';
 import { isRowSafe } from './row-text';
 import { formatIssues } from './schema-issues';
 
@@ -32,6 +32,14 @@ export const StoreRequest = z
     idempotency_key: z.string().min(1).max(200).optional(),
     metadata: RequestMetadata.optional(),
     materialization: MaterializationOverride.optional(),
+    /** The version this request revises (optimistic concurrency), or `latest`: append whatever is latest. */
+    expected_version: z.union([z.int().min(1).max(1_000_000), z.literal('latest')]).optional(),
+    /** Aliases to point at the version this request creates. */
+    aliases: z
+      .array(AliasName)
+      .max(10)
+      .refine((a) => new Set(a).size === a.length, 'aliases must be distinct')
+      .optional(),
   })
   .refine((r) => (r.artifact === undefined) !== (r.artifact_ref === undefined), {
     message: 'exactly one of artifact or artifact_ref is required',
