@@ -631,6 +631,35 @@ BEGIN
 END
 $$;
 
+-- Reconcile: what the rows say about a batch of ids (as in 005), now with each recorded version's manifest
+-- path and generation, so reconcile records only the versions that are missing.
+CREATE OR REPLACE FUNCTION public.artifact_row_states(p_uuids uuid[])
+RETURNS jsonb
+LANGUAGE sql
+STABLE
+SECURITY DEFINER
+SET search_path = public, pg_temp
+AS $$
+  SELECT coalesce(jsonb_agg(jsonb_build_object(
+    'uuid', pf.uuid,
+    'tenant_id', pf.tenant_id,
+    'artifact_type', pf.artifact_type,
+    'file_path', pf.file_path,
+    'generation', public.artifact_stored_generation(pf.metadata)::text,
+    'deleted', pf.deleted,
+    'visuals', coalesce(pf.metadata -> 'visuals', '[]'::jsonb),
+    'versions', coalesce((
+      SELECT jsonb_agg(jsonb_build_object(
+        'version', av.version, 'file_path', av.file_path, 'generation', av.generation::text
+      ) ORDER BY av.version)
+      FROM public.artifact_versions av WHERE av.uuid = pf.uuid
+    ), '[]'::jsonb)
+  ) ORDER BY pf.uuid), '[]'::jsonb)
+  FROM public.project_files pf
+  WHERE pf.uuid = ANY (coalesce(p_uuids, ARRAY[]::uuid[]))
+    AND pf.artifact_type IS NOT NULL
+$$;
+
 -- One page of the tenant's live artifacts, newest first (keyset), each as its latest version's summary
 -- (the envelope without the document): built from exactly the columns the API returns, with json (not jsonb),
 -- so a page of 200 costs the database little more than reading it.

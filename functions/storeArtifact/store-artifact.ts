@@ -8,6 +8,7 @@ import type { BlobStore } from '../../shared/adapters/blob-store';
 import type { MetadataStore } from '../../shared/adapters/metadata-store';
 import { recordedMetadata } from '../../shared/domain/artifact-metadata';
 import { PermanentError, TransientError } from '../../shared/domain/errors';
+import { IMAGE_TYPES } from '../../shared/domain/image-format';
 import { parseExactJson } from '../../shared/domain/json-text';
 import { encodeManifestMetadata } from '../../shared/domain/manifest-metadata';
 import { componentCount } from '../../shared/domain/manifest-row';
@@ -17,9 +18,17 @@ import {
   type MaterializationDecision,
   type MaterializationPolicy,
 } from '../../shared/domain/materialization-policy';
-import { type ArtifactKey, manifestPath, stagingPath } from '../../shared/domain/paths';
+import { type ArtifactKey, manifestPath, stagingPath, visualPath } from '../../shared/domain/paths';
 import { parseArtifact, type StoreRequest } from '../../shared/domain/store-request';
-import { type ExtractedVisual, extractVisuals, sha256Hex, visualDetails } from '../../shared/domain/visuals';
+import {
+  type ExtractedVisual,
+  type Extraction,
+  extractVisuals,
+  relocateVisual,
+  sha256Hex,
+  visualDetails,
+} from '../../shared/domain/visuals';
+import { listVersions, type StoredVersion, versionVisuals } from '../../shared/operations/artifact-versions';
 import { mapLimit } from '../../shared/platform/concurrency';
 import type { Logger } from '../../shared/platform/log';
 
@@ -43,12 +52,15 @@ export type StoreResult =
       status: 'stored' | 'already_stored';
       artifact_id: string;
       decision: MaterializationDecision;
+      version: number;
       manifest_path: string;
       visuals: number;
     };
 
 /** Visual uploads in flight at once. */
 const VISUAL_CONCURRENCY = 4;
+/** Attempts at numbering an `expected_version: latest` revision when concurrent writers take the number. */
+const LATEST_RETRIES = 5;
 /** Bounded retries of a visual that was deleted between our create attempt and our touch of it. */
 const REUSE_RETRIES = 3;
 
@@ -65,29 +77,21 @@ export async function storeArtifact(
     tenant_id: request.tenant_id,
     artifact_id: artifactId,
   };
-  const manifestName = manifestPath(key);
   const staged = request.artifact_ref ? stagingPath(request.tenant_id, request.artifact_ref.name) : null;
   const { decision, override_ignored } = evaluatePolicy(deps.policy, request);
   if (override_ignored) log.notice('materialization override ignored', { reason: override_ignored });
-  const done = (status: 'stored' | 'already_stored', visuals: number): StoreResult => ({
-    status,
-    artifact_id: key.artifact_id,
-    decision,
-    manifest_path: manifestName,
-    visuals,
-  });
-
   // Every request is validated completely, whatever the policy decides: a producer's bug shows up at once.
   const document = await loadDocument(request, staged, deps);
   if (document === null) {
     // The staged payload is gone: a redelivery after this message was handled (stored, or ephemeral and its
     // payload dropped), or a payload that never arrived.
     if (decision.mode === 'ephemeral') return { status: 'ephemeral', artifact_id: key.artifact_id, decision };
-    if (await blobs.head(manifestName)) return done('already_stored', 0);
+    const stored = (await listVersions(blobs, key)).at(-1);
+    if (stored) return { ...alreadyStored(key, stored.version, 0), artifact_id: key.artifact_id, decision };
     throw new PermanentError('STAGED_OBJECT_MISSING', `staged payload ${staged} does not exist`);
   }
   const artifact = parseArtifact(key.artifact_type, document);
-  const { manifest, visuals } = extractVisuals(artifact, key, deps.limits);
+  const extraction = extractVisuals(artifact, key, deps.limits);
 
   if (decision.mode === 'ephemeral') {
     if (staged) await blobs.delete(staged);
@@ -113,35 +117,150 @@ export async function storeArtifact(
     );
   }
 
-  const bytes = Buffer.from(JSON.stringify(manifest));
   const metadata = recordedMetadata(request.metadata);
-  const sha256 = sha256Hex(bytes);
   const expiresAt = expiryOf(decision, deps.now());
+  // What identifies this content whatever the placement of its visuals: the manifest as version 1 would
+  // store it. Equal documents give equal hashes, so a redelivery or a revision with nothing new is recognised.
+  const contentSha = sha256Hex(JSON.stringify(extraction.manifest));
+  for (let attempt = 1; ; attempt++) {
+    const inputs = { decision, metadata, expiresAt, contentSha };
+    const outcome = await commitVersion(request, key, extraction, inputs, deps);
+    if (outcome !== 'retry') {
+      if (staged) await blobs.delete(staged);
+      return { ...outcome, artifact_id: key.artifact_id, decision };
+    }
+    // `latest` lost its version number to a concurrent writer: number it again.
+    if (attempt >= LATEST_RETRIES) {
+      throw new TransientError(`artifact ${key.artifact_id}: too many concurrent revisions; will retry`);
+    }
+  }
+}
 
-  // Visuals first, then the manifest (the commit point), all create-only. Nothing written here is ever
-  // deleted by this attempt, whatever happens next: a visual may already be referenced by a manifest that
-  // another attempt committed. Leftovers of a failed or losing attempt are reconcile's (docs/design.md).
-  await mapLimit(visuals, VISUAL_CONCURRENCY, (visual) =>
-    putVisual(blobs, key, visual, expiresAt, deps.now()),
+interface VersionInputs {
+  contentSha: string;
+  decision: MaterializationDecision;
+  metadata: ReturnType<typeof recordedMetadata>;
+  expiresAt: Date | null;
+}
+
+type Committed = {
+  status: 'stored' | 'already_stored';
+  version: number;
+  manifest_path: string;
+  visuals: number;
+};
+
+/**
+ * Commits one version of the artifact: numbers it (version 1 without `expected_version`; the latest plus one
+ * with it), places its visuals (reusing the objects an earlier version stored for the same bytes), writes
+ * them and then the version's manifest, create-only: the commit point, and the compare-and-set that makes
+ * two writers of one version number impossible. 'retry' when `latest` lost its number to another writer.
+ */
+async function commitVersion(
+  request: StoreRequest,
+  key: ArtifactKey,
+  extraction: Extraction,
+  inputs: VersionInputs,
+  deps: StoreDeps,
+): Promise<Committed | 'retry'> {
+  const { blobs } = deps;
+  const expected = request.expected_version;
+  const { manifest, visuals } = extraction;
+  // Without expected_version only version 1 is written, so the listing is needed only once it exists.
+  const versions = expected === undefined ? [] : await listVersions(blobs, key);
+  const sha256 = inputs.contentSha;
+  const same = versions.find((v) => v.sha256 === sha256);
+  if (same) return alreadyStored(key, same.version, visuals.length);
+  const latest = versions.at(-1)?.version ?? 0;
+  if (typeof expected === 'number' && expected !== latest) throw versionConflict(key, expected, latest);
+  const version = expected === undefined ? 1 : latest + 1;
+
+  // Visuals: relocated to this version's folder, or to the earlier object holding the same bytes.
+  const earlier = await reusableVisuals(blobs, key, versions, inputs.expiresAt);
+  visuals.forEach((visual, i) => {
+    const path = earlier.get(visual.sha256) ?? visualPath(key, visual.name, extension(visual), version);
+    relocateVisual(extraction, i, path);
+  });
+  const bytes = Buffer.from(JSON.stringify(manifest));
+  const manifestSha = sha256Hex(bytes);
+  await mapLimit(uniqueByPath(visuals), VISUAL_CONCURRENCY, (visual) =>
+    putVisual(blobs, key, visual, inputs.expiresAt, deps.now()),
   );
-  const result = await blobs.putIfAbsent(manifestName, bytes, {
+  const name = manifestPath(key, version);
+  const result = await blobs.putIfAbsent(name, bytes, {
     contentType: 'application/json',
-    customTime: expiresAt ?? undefined,
+    customTime: inputs.expiresAt ?? undefined,
     metadata: encodeManifestMetadata({
       ...key,
-      sha256,
-      ...metadata.fields,
-      extra: metadata.extra,
-      materialization: decision,
-      expires_at: expiresAt?.toISOString() ?? null,
+      sha256: manifestSha,
+      content_sha256: sha256,
+      ...inputs.metadata.fields,
+      extra: inputs.metadata.extra,
+      materialization: inputs.decision,
+      expires_at: inputs.expiresAt?.toISOString() ?? null,
+      version,
+      aliases: request.aliases ?? [],
       // Computed here once, carried to the row when they fit in the object's custom metadata.
       visuals: visualDetails(visuals),
       component_count: componentCount(manifest),
     }),
   });
-  if (!result.created && result.existing.metadata.sha256 !== sha256) throw idConflict(key);
-  if (staged) await blobs.delete(staged);
-  return done(result.created ? 'stored' : 'already_stored', visuals.length);
+  if (result.created) return { status: 'stored', version, manifest_path: name, visuals: visuals.length };
+  if (result.existing.metadata.content_sha256 === sha256 || result.existing.metadata.sha256 === manifestSha) {
+    return { status: 'already_stored', version, manifest_path: name, visuals: visuals.length };
+  }
+  if (expected === undefined) {
+    // Version 1 exists with other content: identical to a later version is a redelivery, else a conflict.
+    const all = await listVersions(blobs, key);
+    const match = all.find((v) => v.sha256 === sha256);
+    if (match) return alreadyStored(key, match.version, visuals.length);
+    throw idConflict(key);
+  }
+  if (expected === 'latest') return 'retry';
+  throw versionConflict(key, expected, version);
+}
+
+function alreadyStored(key: ArtifactKey, version: number, visuals: number): Committed {
+  return { status: 'already_stored', version, manifest_path: manifestPath(key, version), visuals };
+}
+
+function versionConflict(key: ArtifactKey, expected: number, latest: number): PermanentError {
+  return new PermanentError(
+    'VERSION_CONFLICT',
+    `artifact ${key.artifact_id}: expected_version ${expected}, but the latest version is ${latest || 'none'}`,
+    { expected_version: expected, latest_version: latest },
+  );
+}
+
+/** sha256 → the object an earlier version stored those bytes in, when this version may share it. */
+async function reusableVisuals(
+  blobs: BlobStore,
+  key: ArtifactKey,
+  versions: StoredVersion[],
+  expiresAt: Date | null,
+): Promise<Map<string, string>> {
+  const reusable = new Map<string, string>();
+  for (const version of versions) {
+    for (const visual of await versionVisuals(blobs, key, version)) {
+      const expiry = version.info.customTime ? Date.parse(version.info.customTime) : null;
+      // An object expiring before this version would wants would take this version's image with it, and
+      // an expiry can be moved later but never removed: share only when this version's expiry allows it.
+      if (expiry !== null && expiresAt === null) continue;
+      if (!reusable.has(visual.sha256)) reusable.set(visual.sha256, visual.storage_path);
+    }
+  }
+  return reusable;
+}
+
+/** Visuals of one document sharing bytes share one object: write each object once. */
+function uniqueByPath(visuals: ExtractedVisual[]): ExtractedVisual[] {
+  const seen = new Map<string, ExtractedVisual>();
+  for (const v of visuals) if (!seen.has(v.storage_path)) seen.set(v.storage_path, v);
+  return [...seen.values()];
+}
+
+function extension(visual: ExtractedVisual): string {
+  return IMAGE_TYPES[visual.format as keyof typeof IMAGE_TYPES].ext;
 }
 
 function idConflict(key: ArtifactKey): PermanentError {
@@ -178,7 +297,14 @@ async function putVisual(
     });
     if (result.created) return;
     if (result.existing.metadata.sha256 !== visual.sha256) throw idConflict(key);
-    if (await blobs.touch(visual.storage_path, { reused_at: now.toISOString() })) return;
+    const later =
+      expiresAt && result.existing.customTime && Date.parse(result.existing.customTime) < expiresAt.getTime();
+    const touched = await blobs.touch(
+      visual.storage_path,
+      { reused_at: now.toISOString() },
+      later ? { customTime: expiresAt } : {},
+    );
+    if (touched) return;
     // Deleted between the create attempt and the touch: create it again.
     if (attempt >= REUSE_RETRIES) {
       throw new TransientError(`visual ${visual.storage_path} keeps disappearing; will retry`);

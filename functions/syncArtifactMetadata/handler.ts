@@ -92,7 +92,9 @@ async function onDeleted(deps: SyncDeps, event: StorageEvent, key: ArtifactKey):
     artifact_type: key.artifact_type,
     file_path: event.name,
   });
-  if (outcome === 'stale') return outcome;
+  // A newer generation lives, or only an older version's manifest went: the artifact's other objects stay
+  // (what that version alone referenced is reconcile's, once nothing references it).
+  if (outcome === 'stale' || outcome === 'version_removed') return outcome;
   // The manifest is gone: so must its visuals be (an interrupted API delete, a lifecycle or manual delete).
   const removed = await deleteVisualObjects(deps.blobs, key);
   return removed > 0 ? `${outcome}:visuals_removed=${removed}` : outcome;

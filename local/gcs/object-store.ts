@@ -210,6 +210,13 @@ export class ObjectStore {
       const current = this.get(name, generation);
       if (!current) throw noSuchObject(this.bucket, name, generation);
       checkWritePreconditions(current, preconditions);
+      if (
+        fields.customTime !== undefined &&
+        current.customTime !== undefined &&
+        Date.parse(fields.customTime) < Date.parse(current.customTime)
+      ) {
+        throw invalid('customTime cannot be set to an earlier time than it holds.');
+      }
       const { metadata: metadataPatch, ...rest } = fields;
       const patched: StoredObject = {
         ...current,

@@ -72,7 +72,11 @@ export interface BlobStore {
    * null when it does not exist. Reconcile deletes an unreferenced object only if its metageneration has not
    * moved since it looked, so a writer that reuses an object touches it first (docs/design.md, "Reconcile").
    */
-  touch(name: string, metadata: Record<string, string>): Promise<ObjectInfo | null>;
+  touch(
+    name: string,
+    metadata: Record<string, string>,
+    options?: { customTime?: Date },
+  ): Promise<ObjectInfo | null>;
   /**
    * Deletes the object (only the given generation / metageneration, when set). Returns false when there was
    * nothing to delete (missing, or a precondition not met).

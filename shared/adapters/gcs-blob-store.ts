@@ -102,9 +102,16 @@ export class GcsBlobStore implements BlobStore {
     }
   }
 
-  async touch(name: string, metadata: Record<string, string>): Promise<ObjectInfo | null> {
+  async touch(
+    name: string,
+    metadata: Record<string, string>,
+    options: { customTime?: Date } = {},
+  ): Promise<ObjectInfo | null> {
     try {
-      const [resource] = await this.file(name).setMetadata({ metadata });
+      const [resource] = await this.file(name).setMetadata({
+        metadata,
+        ...(options.customTime ? { customTime: options.customTime.toISOString() } : {}),
+      });
       return toObjectInfo(this.bucket, resource);
     } catch (err) {
       if (statusOf(err) === 404) return null;

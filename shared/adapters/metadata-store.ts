@@ -59,6 +59,8 @@ export interface RowState {
   deleted: boolean;
   /** The visuals the row lists (storage paths of the manifest's visual objects). */
   visuals: Array<{ storage_path: string }>;
+  /** Each recorded version's manifest and generation. */
+  versions: Array<{ version: number; file_path: string; generation: string }>;
 }
 
 /** A live row, for reconcile's check that its manifest still exists. */

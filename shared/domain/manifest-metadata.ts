@@ -21,11 +21,21 @@ export const ManifestMetadata = RecordedMetadataFields.extend({
   tenant_id: z.string(),
   /** sha256 (hex) of the manifest bytes. */
   sha256: z.string(),
+  /**
+   * sha256 of the content: the manifest as version 1 would hold it (visuals at their version-1 paths); equal
+   * documents have equal content hashes whichever version stores them. Absent on manifests from before
+   * versions, whose sha256 is that hash.
+   */
+  content_sha256: z.string().optional(),
   /** The request metadata's extra scalar fields. */
   extra: z.record(z.string(), MetadataScalar).default({}),
   materialization: MaterializationDecision,
   /** RFC 3339, or null when kept until deleted. */
   expires_at: z.string().nullable().default(null),
+  /** The version this manifest is (docs/design.md, "Versions"); manifests written before versions are 1. */
+  version: z.int().min(1).default(1),
+  /** Aliases the request asked to point at this version. */
+  aliases: z.array(z.string()).default([]),
   /** Carried when they fit; else the reader walks the manifest for them. */
   visuals: z.array(VisualDetail).optional(),
   component_count: z.int().min(0).optional(),
@@ -34,13 +44,15 @@ export type ManifestMetadata = z.input<typeof ManifestMetadata>;
 export type DecodedManifestMetadata = z.output<typeof ManifestMetadata>;
 
 /** Fields stored as JSON text. */
-const JSON_FIELDS = new Set(['extra', 'materialization', 'visuals', 'component_count']);
+const JSON_FIELDS = new Set(['extra', 'materialization', 'visuals', 'component_count', 'version', 'aliases']);
 
 export function encodeManifestMetadata(m: ManifestMetadata): Record<string, string> {
   const out: Record<string, string> = { format: MANIFEST_FORMAT };
   for (const [key, value] of Object.entries(m)) {
     if (value === null || value === undefined || key === 'visuals') continue;
     if (key === 'extra' && Object.keys(value as object).length === 0) continue;
+    if (key === 'aliases' && (value as unknown[]).length === 0) continue;
+    if (key === 'version' && value === 1) continue; // version 1's manifest is what it always was
     out[key] = JSON_FIELDS.has(key) ? JSON.stringify(value) : String(value);
   }
   if (m.visuals) {

@@ -60,6 +60,8 @@ export function rowFromManifest(
     file_hash: meta.sha256,
     generation: object.generation,
     expires_at: meta.expires_at,
+    version: meta.version,
+    aliases: meta.aliases,
     metadata: {
       ...fields,
       component_count,

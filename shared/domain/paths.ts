@@ -40,10 +40,16 @@ export function isVisualName(name: string): boolean {
   return name.length <= VISUAL_NAME_MAX && VISUAL_NAME_RE.test(name);
 }
 
-/** `artifacts/{type}/{tenant}/{id}.json`: the manifest, the artifact's commit point. */
-export function manifestPath(key: ArtifactKey): string {
+/**
+ * The manifest of a version, the commit point of that version: version 1 (what every artifact stored before
+ * versions is) at `artifacts/{type}/{tenant}/{id}.json`, version N at `artifacts/{type}/{tenant}/{id}/v{N}.json`.
+ */
+export function manifestPath(key: ArtifactKey, version = 1): string {
   assertArtifactKey(key);
-  return `${ARTIFACTS_PREFIX}${key.artifact_type}/${key.tenant_id}/${key.artifact_id}.json`;
+  if (!Number.isInteger(version) || version < 1) unsafe('version', String(version));
+  return version === 1
+    ? `${ARTIFACTS_PREFIX}${key.artifact_type}/${key.tenant_id}/${key.artifact_id}.json`
+    : `${visualsPrefix(key)}v${version}.json`;
 }
 
 /** `artifacts/{type}/{tenant}/{id}/`: the folder of the artifact's visuals. */
@@ -52,30 +58,39 @@ export function visualsPrefix(key: ArtifactKey): string {
   return `${ARTIFACTS_PREFIX}${key.artifact_type}/${key.tenant_id}/${key.artifact_id}/`;
 }
 
-/** `artifacts/{type}/{tenant}/{id}/{name}.{ext}`. */
-export function visualPath(key: ArtifactKey, name: string, ext: string): string {
+/**
+ * Where a version stores a visual it does not share with an earlier version: version 1 at
+ * `artifacts/{type}/{tenant}/{id}/{name}.{ext}`, version N at `artifacts/{type}/{tenant}/{id}/v{N}/{name}.{ext}`
+ * (a visual name holds no `/`, so the two never meet).
+ */
+export function visualPath(key: ArtifactKey, name: string, ext: string, version = 1): string {
   if (!isVisualName(name)) unsafe('visual name', name);
   if (!/^[a-z]{2,5}$/.test(ext)) unsafe('visual extension', ext);
-  return `${visualsPrefix(key)}${name}.${ext}`;
+  return `${visualsPrefix(key)}${version === 1 ? '' : `v${version}/`}${name}.${ext}`;
 }
 
-/** The key of a manifest object name, or null for any other object (visuals, staging, quarantine). */
+/** The key of a manifest object name (any version), or null for any other object (visuals, staging, ...). */
 export function parseManifestPath(name: string): ArtifactKey | null {
   const parsed = parseArtifactObject(name);
   return parsed?.kind === 'manifest' ? parsed.key : null;
 }
 
+const VERSION_MANIFEST_RE = /^\/v([1-9][0-9]{0,8})\.json$/;
+
 /**
- * The artifact an object under `artifacts/` belongs to: its manifest (`{id}.json`) or a member of its folder
- * (`{id}/...`, a visual); null for any other name.
+ * The artifact an object under `artifacts/` belongs to: a manifest (`{id}.json`, version 1, or
+ * `{id}/v{N}.json`, version N) or a member of its folder (`{id}/...`, a visual); null for any other name.
  */
-export function parseArtifactObject(name: string): { key: ArtifactKey; kind: 'manifest' | 'member' } | null {
+export function parseArtifactObject(
+  name: string,
+): { key: ArtifactKey; kind: 'manifest'; version: number } | { key: ArtifactKey; kind: 'member' } | null {
   const m = ARTIFACT_OBJECT_RE.exec(name);
   if (!m) return null;
-  return {
-    key: { artifact_type: m[1]!, tenant_id: m[2]!, artifact_id: m[3]! },
-    kind: m[4] === '.json' ? 'manifest' : 'member',
-  };
+  const key = { artifact_type: m[1]!, tenant_id: m[2]!, artifact_id: m[3]! };
+  if (m[4] === '.json') return { key, kind: 'manifest', version: 1 };
+  const v = VERSION_MANIFEST_RE.exec(m[4]!);
+  if (v && Number(v[1]) >= 2) return { key, kind: 'manifest', version: Number(v[1]) };
+  return { key, kind: 'member' };
 }
 
 /** `staging/{tenant}/{name}`: a claim-check payload uploaded by a producer. */

@@ -32,6 +32,17 @@ export interface ExtractedVisual extends VisualDetail {
 export interface Extraction {
   manifest: JsonObject;
   visuals: ExtractedVisual[];
+  /** The reference each visual became inside `manifest` (same order as `visuals`). */
+  references: JsonObject[];
+}
+
+/**
+ * Points visual `index` of an extraction at another object (the same bytes an earlier version of the artifact
+ * stored): its reference in the manifest and its detail both take `storagePath`.
+ */
+export function relocateVisual(extraction: Extraction, index: number, storagePath: string): void {
+  extraction.visuals[index]!.storage_path = storagePath;
+  extraction.references[index]!.storage_path = storagePath;
 }
 
 export interface ExtractLimits {
@@ -66,8 +77,10 @@ export function extractVisuals(
   doc: JsonObject,
   key: ArtifactKey,
   limits: ExtractLimits = { maxVisualBytes: Number.POSITIVE_INFINITY, maxVisuals: Number.POSITIVE_INFINITY },
+  version = 1,
 ): Extraction {
   const visuals: ExtractedVisual[] = [];
+  const references: JsonObject[] = [];
   const ownPrefix = visualsPrefix(key);
 
   const toReference = (value: JsonObject, path: string[]): JsonObject => {
@@ -83,7 +96,7 @@ export function extractVisuals(
     const type = requireImageType(bytes, name);
     const detail: VisualDetail = {
       name,
-      storage_path: visualPath(key, name, type.ext),
+      storage_path: visualPath(key, name, type.ext, version),
       content_type: type.contentType,
       format: type.format,
       size: bytes.length,
@@ -99,6 +112,7 @@ export function extractVisuals(
     const { name: _name, ...fields } = detail;
     Object.assign(reference, fields);
     if (Object.keys(original).length > 0) setField(reference, ORIGINAL_FIELD, original);
+    references.push(reference);
     return reference;
   };
 
@@ -141,7 +155,7 @@ export function extractVisuals(
   };
 
   const manifest = walk(doc, []) as JsonObject;
-  return { manifest, visuals };
+  return { manifest, visuals, references };
 }
 
 /** The visual details recorded on the row (the bytes left out). */
@@ -154,11 +168,14 @@ function isFormat(value: unknown): value is ImageFormat {
 }
 
 /**
- * The visual references of a stored manifest: `*_visual` objects whose `storage_path` is exactly the object
- * name this artifact's extraction gives their dot path (nothing else in a document can have that).
+ * The visual references of a stored manifest: `*_visual` objects with a known format whose `storage_path` is
+ * an object of this artifact's own folder with that format's extension. Nothing else in a stored document can
+ * be one: the store refuses a document whose visual claims a `storage_path` there. (Version N's visuals may
+ * live in an earlier version's folder: the same bytes are stored once.)
  */
 export function findVisualReferences(manifest: JsonObject, key: ArtifactKey): VisualDetail[] {
   const found: VisualDetail[] = [];
+  const prefix = visualsPrefix(key);
   const walk = (value: JsonValue, path: string[]) => {
     if (path.length > MAX_DEPTH) return;
     if (Array.isArray(value)) {
@@ -173,7 +190,9 @@ export function findVisualReferences(manifest: JsonObject, key: ArtifactKey): Vi
         const type: ImageType = IMAGE_TYPES[v.format];
         if (
           isVisualName(name) &&
-          v.storage_path === visualPath(key, name, type.ext) &&
+          typeof v.storage_path === 'string' &&
+          v.storage_path.startsWith(prefix) &&
+          v.storage_path.endsWith(`.${type.ext}`) &&
           typeof v.sha256 === 'string' &&
           typeof v.size === 'number' &&
           v.content_type === type.contentType

@@ -18,9 +18,9 @@
 import type { BlobStore, ObjectInfo } from '../adapters/blob-store';
 import type { MetadataStore, RowState } from '../adapters/metadata-store';
 import { isPermanent } from '../domain/errors';
-import { ARTIFACTS_PREFIX, type ArtifactKey, manifestPath, parseArtifactObject } from '../domain/paths';
-import { findVisualReferences, type JsonObject } from '../domain/visuals';
+import { ARTIFACTS_PREFIX, type ArtifactKey, parseArtifactObject } from '../domain/paths';
 import { deleteArtifactObjects, deleteVisualObjects } from './artifact-objects';
+import { listVersions, versionVisuals } from './artifact-versions';
 import { recordManifest } from './record-manifest';
 
 export interface ReconcileOptions {
@@ -62,8 +62,9 @@ const ROW_PAGE = 500;
 
 interface Group {
   key: ArtifactKey;
-  manifest: ObjectInfo | null;
-  /** Objects inside the artifact's folder (visuals). */
+  /** The artifact's manifests: one per committed version. */
+  manifests: Array<{ version: number; info: ObjectInfo }>;
+  /** Objects inside the artifact's folder that are not manifests (visuals). */
   members: ObjectInfo[];
 }
 
@@ -100,28 +101,35 @@ export async function reconcile(
   };
 
   const reconcileGroup = async (group: Group, row: RowState | undefined) => {
-    const { key, manifest } = group;
+    const { key, manifests } = group;
     const rowIsThis =
       row !== undefined && row.tenant_id === key.tenant_id && row.artifact_type === key.artifact_type;
-    let referenced = new Set<string>();
-    if (manifest) {
-      seenManifests.add(manifest.name);
-      if (rowIsThis && row.deleted) {
-        // An interrupted delete, or a store that raced with it: finish it.
-        act('remove deleted artifact', { object: manifest.name, objects: 1 + group.members.length });
-        report.removed += options.dryRun
-          ? 1 + group.members.length
-          : await deleteArtifactObjects(deps.blobs, key, { manifestGeneration: manifest.generation });
-        return;
+    for (const m of manifests) seenManifests.add(m.info.name);
+    if (manifests.length > 0 && rowIsThis && row.deleted) {
+      // An interrupted delete, or a store that raced with it: finish it.
+      const objects = manifests.length + group.members.length;
+      act('remove deleted artifact', { object: manifests[0]!.info.name, objects });
+      report.removed += options.dryRun ? objects : await deleteArtifactObjects(deps.blobs, key);
+      return;
+    }
+    const referenced = new Set<string>();
+    for (const manifest of manifests) {
+      const recorded =
+        rowIsThis &&
+        row.versions.some(
+          (v) => v.file_path === manifest.info.name && v.generation === manifest.info.generation,
+        );
+      if (!recorded) {
+        const outcome = await recordMissing(group, manifest.info);
+        if (outcome === 'removed') return;
+        if (outcome === 'refused') {
+          // Never recorded, never deleted on a guess: everything it might reference stays.
+          for (const member of group.members) referenced.add(member.name);
+          continue;
+        }
       }
-      if (rowIsThis && row.generation === manifest.generation) {
-        referenced = new Set(row.visuals.map((v) => v.storage_path));
-      } else {
-        const outcome = await recordMissingRow(group);
-        if (outcome === 'refused') referenced = new Set(group.members.map((m) => m.name));
-        else if (outcome === 'removed') return;
-        else referenced = await referencesOf(manifest.name, key);
-      }
+      const stored = { version: manifest.version, info: manifest.info, sha256: undefined };
+      for (const visual of await versionVisuals(deps.blobs, key, stored)) referenced.add(visual.storage_path);
     }
     const orphans = group.members.filter((object) => {
       if (referenced.has(object.name)) return false;
@@ -130,7 +138,10 @@ export async function reconcile(
     });
     // Unreferenced as of the listing: make sure no manifest appeared since, then delete only the version of
     // each object that was judged (a reuse touches it first, which makes the delete a no-op).
-    if (orphans.length > 0 && !manifest && (await deps.blobs.head(manifestPath(key)))) return;
+    if (orphans.length > 0) {
+      const current = await listVersions(deps.blobs, key);
+      if (current.length !== manifests.length) return;
+    }
     for (const object of orphans) {
       act('remove unreferenced object', { object: object.name });
       if (options.dryRun) report.removed++;
@@ -145,11 +156,12 @@ export async function reconcile(
     }
   };
 
-  /** Records a manifest found without its row: 'recorded', 'unchanged', 'removed' or 'refused'. */
-  const recordMissingRow = async (
+  /** Records a manifest found without its version's row: 'recorded', 'unchanged', 'removed' or 'refused'. */
+  const recordMissing = async (
     group: Group,
+    manifest: ObjectInfo,
   ): Promise<'recorded' | 'unchanged' | 'removed' | 'refused'> => {
-    const name = group.manifest!.name;
+    const name = manifest.name;
     if (options.dryRun) {
       act('record manifest', { object: name });
       report.recorded++;
@@ -157,17 +169,17 @@ export async function reconcile(
     }
     try {
       const outcome = await recordManifest(deps, name, group.key, {
-        generation: group.manifest!.generation,
-        object: group.manifest!,
+        generation: manifest.generation,
+        object: manifest,
       });
-      if (outcome === 'inserted' || outcome === 'updated') {
+      if (outcome === 'inserted' || outcome === 'updated' || outcome === 'version_added') {
         act('record manifest', { object: name, outcome });
         report.recorded++;
         return 'recorded';
       }
       if (outcome === 'deleted:removed') {
         act('remove deleted artifact', { object: name });
-        report.removed += 1 + group.members.length;
+        report.removed += group.manifests.length + group.members.length;
         return 'removed';
       }
       return 'unchanged';
@@ -176,17 +188,6 @@ export async function reconcile(
       act('leave refused manifest', { object: name, error_code: err.code, error: err.message });
       report.refused++;
       return 'refused';
-    }
-  };
-
-  const referencesOf = async (name: string, key: ArtifactKey): Promise<Set<string>> => {
-    const object = await deps.blobs.get(name);
-    if (!object) return new Set();
-    try {
-      const manifest = JSON.parse(object.bytes.toString('utf8')) as JsonObject;
-      return new Set(findVisualReferences(manifest, key).map((v) => v.storage_path));
-    } catch {
-      return new Set(); // unreadable manifests are refused above and never get here
     }
   };
 
@@ -206,9 +207,9 @@ export async function reconcile(
       if (!same) {
         if (current) batch.push(current);
         if (batch.length >= BATCH) await flush();
-        current = { key: parsed.key, manifest: null, members: [] };
+        current = { key: parsed.key, manifests: [], members: [] };
       }
-      if (parsed.kind === 'manifest') current!.manifest = object;
+      if (parsed.kind === 'manifest') current!.manifests.push({ version: parsed.version, info: object });
       else current!.members.push(object);
     }
     pageToken = page.nextPageToken;

@@ -72,9 +72,29 @@ describe('encodeManifestMetadata', () => {
 });
 
 describe('decodeManifestMetadata', () => {
-  it('round-trips full and minimal metadata', () => {
-    expect(decodeManifestMetadata(encodeManifestMetadata(FULL), KEY)).toEqual(FULL);
-    expect(decodeManifestMetadata(encodeManifestMetadata(MINIMAL), KEY)).toEqual(MINIMAL);
+  it('round-trips full and minimal metadata (version 1 and no aliases by default)', () => {
+    expect(decodeManifestMetadata(encodeManifestMetadata(FULL), KEY)).toEqual({
+      ...FULL,
+      version: 1,
+      aliases: [],
+    });
+    expect(decodeManifestMetadata(encodeManifestMetadata(MINIMAL), KEY)).toEqual({
+      ...MINIMAL,
+      version: 1,
+      aliases: [],
+    });
+  });
+
+  it('carries a version, its aliases and its content hash; version 1 writes no version field', () => {
+    const v3 = { ...FULL, version: 3, aliases: ['prod', 'reviewed'], content_sha256: 'd'.repeat(64) };
+    const raw = encodeManifestMetadata(v3);
+    expect(raw).toMatchObject({
+      version: '3',
+      aliases: '["prod","reviewed"]',
+      content_sha256: 'd'.repeat(64),
+    });
+    expect(decodeManifestMetadata(raw, KEY)).toEqual(v3);
+    expect(encodeManifestMetadata({ ...FULL, version: 1 })).not.toHaveProperty('version');
   });
 
   it('round-trips any metadata (property)', () => {
@@ -120,7 +140,11 @@ describe('decodeManifestMetadata', () => {
             materialization,
             expires_at,
           };
-          expect(decodeManifestMetadata(encodeManifestMetadata(m), KEY)).toEqual(m);
+          expect(decodeManifestMetadata(encodeManifestMetadata(m), KEY)).toEqual({
+            ...m,
+            version: 1,
+            aliases: [],
+          });
         },
       ),
       { numRuns: 200 },

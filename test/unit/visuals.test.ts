@@ -400,7 +400,7 @@ describe('findVisualReferences', () => {
     expect(findVisualReferences(manifest, { ...KEY, artifact_type: 'sop' })).toEqual([]);
   });
 
-  it('ignores look-alikes: moved, wrong extension, wrong content type, missing hash or size, image still inline', () => {
+  it('ignores look-alikes: outside the folder, wrong extension, wrong content type, missing hash or size, image still inline', () => {
     const reference = {
       storage_path: `${PREFIX}a_visual.png`,
       content_type: 'image/png',
@@ -409,8 +409,10 @@ describe('findVisualReferences', () => {
       sha256: 'a'.repeat(64),
     };
     const cases: JsonObject[] = [
-      { b_visual: reference },
-      { nested: { a_visual: reference } },
+      {
+        a_visual: { ...reference, storage_path: `artifacts/workflow/other/${KEY.artifact_id}/a_visual.png` },
+      },
+      { a_visual: { ...reference, storage_path: `${PREFIX.slice(0, -1)}.json` } },
       { a_visual: { ...reference, storage_path: `${PREFIX}a_visual.jpg` } },
       { a_visual: { ...reference, content_type: 'image/jpeg' } },
       { a_visual: { ...reference, format: 'bmp' } },
@@ -421,6 +423,10 @@ describe('findVisualReferences', () => {
     ];
     for (const manifest of cases) expect(findVisualReferences(manifest, KEY)).toEqual([]);
     expect(findVisualReferences({ a_visual: reference }, KEY)).toEqual([{ name: 'a_visual', ...reference }]);
+    // A later version shares the bytes an earlier one stored: its reference may name any object of the folder.
+    expect(findVisualReferences({ nested: { b_visual: reference } }, KEY)).toEqual([
+      { name: 'nested.b_visual', ...reference },
+    ]);
   });
 });
 

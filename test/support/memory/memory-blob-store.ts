@@ -87,12 +87,21 @@ export class MemoryBlobStore implements BlobStore {
     return stored ? { ...stored.info, metadata: { ...stored.info.metadata } } : null;
   }
 
-  async touch(name: string, metadata: Record<string, string>): Promise<ObjectInfo | null> {
+  async touch(
+    name: string,
+    metadata: Record<string, string>,
+    options: { customTime?: Date } = {},
+  ): Promise<ObjectInfo | null> {
     this.fail('touch', name);
     const stored = this.objects.get(name);
     if (!stored) return null;
+    const customTime = options.customTime?.toISOString();
+    if (customTime && stored.info.customTime && customTime < stored.info.customTime) {
+      throw new Error('customTime cannot move earlier (GCS answers 400)');
+    }
     stored.info = {
       ...stored.info,
+      ...(customTime ? { customTime } : {}),
       metadata: { ...stored.info.metadata, ...metadata },
       metageneration: String(Number(stored.info.metageneration) + 1),
       updated: this.now(),

@@ -444,6 +444,9 @@ export class MemoryMetadataStore implements MetadataStore {
         visuals: ((r.metadata.visuals as Array<{ storage_path: string }> | undefined) ?? []).map((v) => ({
           storage_path: v.storage_path,
         })),
+        versions: [...this.versionsOf(r.uuid).values()]
+          .sort((a, b) => a.version - b.version)
+          .map((v) => ({ version: v.version, file_path: v.file_path, generation: String(v.generation) })),
       }));
   }
 
