@@ -40,6 +40,41 @@ const CALLS: { name: string; sql: (uuid: string, tenant: string) => [string, unk
     sql: (_uuid, tenant) => ['SELECT public.artifact_live_rows(p_tenant_id => $1) AS result', [tenant]],
   },
   {
+    name: 'artifact_versions_list',
+    sql: (uuid, tenant) => [
+      'SELECT public.artifact_versions_list(p_uuid => $1, p_tenant_id => $2) AS result',
+      [uuid, tenant],
+    ],
+  },
+  {
+    name: 'artifact_alias_set',
+    sql: (uuid, tenant) => [
+      "SELECT public.artifact_alias_set(p_uuid => $1, p_tenant_id => $2, p_alias => 'prod', p_version => 1) AS result",
+      [uuid, tenant],
+    ],
+  },
+  {
+    name: 'artifact_alias_delete',
+    sql: (uuid, tenant) => [
+      "SELECT public.artifact_alias_delete(p_uuid => $1, p_tenant_id => $2, p_alias => 'prod') AS result",
+      [uuid, tenant],
+    ],
+  },
+  {
+    name: 'artifact_reject',
+    sql: (uuid, tenant) => [
+      "SELECT public.artifact_reject(p_uuid => $1, p_tenant_id => $2, p_message_id => 'm', p_error_code => 'X', p_quarantine_path => 'q') AS result",
+      [uuid, tenant],
+    ],
+  },
+  {
+    name: 'artifact_status',
+    sql: (uuid, tenant) => [
+      'SELECT public.artifact_status(p_uuid => $1, p_tenant_id => $2) AS result',
+      [uuid, tenant],
+    ],
+  },
+  {
     name: 'artifact_mark_deleted',
     sql: (uuid, tenant) => [
       'SELECT public.artifact_mark_deleted(p_uuid => $1, p_tenant_id => $2) AS result',
@@ -89,7 +124,9 @@ describe('grants', () => {
         await expect(db.query('SELECT count(*) FROM schema_migrations')).rejects.toMatchObject({
           code: '42501',
         });
-        await expect(db.query('SELECT count(*) FROM artifact_ids')).rejects.toMatchObject({ code: '42501' });
+        for (const table of ['artifact_ids', 'artifact_versions', 'artifact_aliases', 'artifact_rejections']) {
+          await expect(db.query(`SELECT count(*) FROM ${table}`)).rejects.toMatchObject({ code: '42501' });
+        }
       });
     });
   }
@@ -110,6 +147,10 @@ describe('grants', () => {
         artifact_claim: 'own',
         artifact_row_states: [{ uuid, tenant_id: tenant, artifact_type: 'sop', deleted: false }],
         artifact_live_rows: [{ uuid, tenant_id: tenant, artifact_type: 'sop' }],
+        artifact_versions_list: { items: [{ version: 1 }], next: null },
+        artifact_alias_set: 'set',
+        artifact_alias_delete: 'deleted',
+        artifact_status: { state: 'stored', version: 1 },
         artifact_mark_deleted: 'deleted',
       });
       await expect(db.query('SELECT count(*) FROM project_files')).rejects.toMatchObject({ code: '42501' });
@@ -131,9 +172,10 @@ describe('grants', () => {
 
   it('project_files has row level security on, and the functions are SECURITY DEFINER with a fixed search_path', async () => {
     const { rows: tables } = await pool.query(
-      "SELECT relrowsecurity FROM pg_class WHERE oid IN ('public.project_files'::regclass, 'public.artifact_ids'::regclass)",
+      `SELECT relrowsecurity FROM pg_class WHERE oid IN ('public.project_files'::regclass, 'public.artifact_ids'::regclass,
+         'public.artifact_versions'::regclass, 'public.artifact_aliases'::regclass, 'public.artifact_rejections'::regclass)`,
     );
-    expect(tables.map((t) => t.relrowsecurity)).toEqual([true, true]);
+    expect(tables.map((t) => t.relrowsecurity)).toEqual([true, true, true, true, true]);
     const { rows } = await pool.query(
       `SELECT proname, prosecdef, proconfig FROM pg_proc
        WHERE pronamespace = 'public'::regnamespace AND proname = ANY($1) ORDER BY proname`,

@@ -42,6 +42,8 @@ export interface RecordArgs {
   file_hash?: string | null;
   expires_at?: string | Date | null;
   metadata?: unknown;
+  version?: number;
+  aliases?: string[] | null;
 }
 
 /** artifact_record, called by parameter name as PostgREST does. */
@@ -53,7 +55,7 @@ export async function record(db: Db, args: RecordArgs): Promise<string> {
     `SELECT public.artifact_record(
        p_uuid => $1, p_tenant_id => $2, p_artifact_type => $3, p_user_id => $4, p_ui_name => $5,
        p_file_path => $6, p_file_size => $7, p_file_hash => $8, p_generation => $9, p_expires_at => $10,
-       p_metadata => $11
+       p_metadata => $11, p_version => $12, p_aliases => $13
      ) AS outcome`,
     [
       args.uuid,
@@ -61,12 +63,16 @@ export async function record(db: Db, args: RecordArgs): Promise<string> {
       type,
       args.user_id === undefined ? 'user-1' : args.user_id,
       args.ui_name === undefined ? `${type} ${String(args.uuid).slice(0, 8)}` : args.ui_name,
-      args.file_path === undefined ? `artifacts/${type}/${args.tenant_id}/${args.uuid}.json` : args.file_path,
+      args.file_path === undefined
+        ? `artifacts/${type}/${args.tenant_id}/${args.uuid}${(args.version ?? 1) === 1 ? '.json' : `/v${args.version}.json`}`
+        : args.file_path,
       args.file_size === undefined ? 1234 : args.file_size,
       args.file_hash === undefined ? 'a'.repeat(64) : args.file_hash,
       args.generation,
       args.expires_at ?? null,
       metadata === null ? null : JSON.stringify(metadata),
+      args.version ?? 1,
+      args.aliases ?? null,
     ],
   );
   return rows[0].outcome;
