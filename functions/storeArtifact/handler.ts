@@ -50,6 +50,16 @@ export function createStoreArtifactHandler(deps: StoreDeps, log: Logger) {
       }
       const artifactId = request ? artifactIdOf(request, identity) : null;
       const path = await quarantine(deps.blobs, message, err, deps.now(), artifactId);
+      // Where the status route finds it, by tenant and id (a producer waiting on its publish learns of it).
+      if (request && artifactId) {
+        await deps.metadata.reject({
+          uuid: artifactId,
+          tenant_id: request.tenant_id,
+          message_id: message.messageId ?? path,
+          error_code: err.code,
+          quarantine_path: path,
+        });
+      }
       log.warn('store request rejected', {
         ...context,
         event: 'artifact.rejected',

@@ -183,9 +183,11 @@ async function commitVersion(
   });
   const bytes = Buffer.from(JSON.stringify(manifest));
   const manifestSha = sha256Hex(bytes);
-  await mapLimit(uniqueByPath(visuals), VISUAL_CONCURRENCY, (visual) =>
+  const placed = await mapLimit(uniqueByPath(visuals), VISUAL_CONCURRENCY, (visual) =>
     putVisual(blobs, key, visual, inputs.expiresAt, deps.now()),
   );
+  // Another writer of this version number got there first (its visual holds other bytes at the version's path).
+  if (placed.includes('taken')) return lost(key, expected, version);
   const name = manifestPath(key, version);
   const result = await blobs.putIfAbsent(name, bytes, {
     contentType: 'application/json',
@@ -214,9 +216,14 @@ async function commitVersion(
     const all = await listVersions(blobs, key);
     const match = all.find((v) => v.sha256 === sha256);
     if (match) return alreadyStored(key, match.version, visuals.length);
-    throw idConflict(key);
   }
+  return lost(key, expected, version);
+}
+
+/** This writer lost version `version` to another: ID_CONFLICT, VERSION_CONFLICT, or number again (`latest`). */
+function lost(key: ArtifactKey, expected: StoreRequest['expected_version'], version: number): 'retry' {
   if (expected === 'latest') return 'retry';
+  if (expected === undefined) throw idConflict(key);
   throw versionConflict(key, expected, version);
 }
 
@@ -274,7 +281,7 @@ function idConflict(key: ArtifactKey): PermanentError {
  * Writes one visual create-only. When it exists already with the same bytes (a redelivery, or a racing
  * attempt), it is reused: touched first, so that a reconcile that judged it unreferenced before this
  * attempt's manifest exists cannot delete it afterwards (its delete is conditional on the metageneration).
- * Same name with other bytes: ID_CONFLICT.
+ * Same name with other bytes: 'taken' (another writer of this version placed its own visual there).
  */
 async function putVisual(
   blobs: BlobStore,
@@ -282,7 +289,7 @@ async function putVisual(
   visual: ExtractedVisual,
   expiresAt: Date | null,
   now: Date,
-): Promise<void> {
+): Promise<'placed' | 'taken'> {
   for (let attempt = 0; ; attempt++) {
     const result = await blobs.putIfAbsent(visual.storage_path, visual.bytes, {
       contentType: visual.content_type,
@@ -295,8 +302,8 @@ async function putVisual(
         sha256: visual.sha256,
       },
     });
-    if (result.created) return;
-    if (result.existing.metadata.sha256 !== visual.sha256) throw idConflict(key);
+    if (result.created) return 'placed';
+    if (result.existing.metadata.sha256 !== visual.sha256) return 'taken';
     const later =
       expiresAt && result.existing.customTime && Date.parse(result.existing.customTime) < expiresAt.getTime();
     const touched = await blobs.touch(
@@ -304,7 +311,7 @@ async function putVisual(
       { reused_at: now.toISOString() },
       later ? { customTime: expiresAt } : {},
     );
-    if (touched) return;
+    if (touched) return 'placed';
     // Deleted between the create attempt and the touch: create it again.
     if (attempt >= REUSE_RETRIES) {
       throw new TransientError(`visual ${visual.storage_path} keeps disappearing; will retry`);

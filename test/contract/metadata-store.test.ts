@@ -151,6 +151,7 @@ describe('the supabase-js wire', () => {
         p_generation: '9007199254740993',
         p_expires_at: null,
         p_metadata: r.metadata,
+        p_version: 1,
       });
       // Optional arguments that are not given are left out, so the functions' defaults apply.
       await s.markDeleted({ uuid: r.uuid, tenant_id: r.tenant_id, generation: null }).catch(() => {});

@@ -124,7 +124,12 @@ describe('grants', () => {
         await expect(db.query('SELECT count(*) FROM schema_migrations')).rejects.toMatchObject({
           code: '42501',
         });
-        for (const table of ['artifact_ids', 'artifact_versions', 'artifact_aliases', 'artifact_rejections']) {
+        for (const table of [
+          'artifact_ids',
+          'artifact_versions',
+          'artifact_aliases',
+          'artifact_rejections',
+        ]) {
           await expect(db.query(`SELECT count(*) FROM ${table}`)).rejects.toMatchObject({ code: '42501' });
         }
       });
