@@ -122,8 +122,9 @@ export async function storeArtifact(
   // What identifies this content whatever the placement of its visuals: the manifest as version 1 would
   // store it. Equal documents give equal hashes, so a redelivery or a revision with nothing new is recognised.
   const contentSha = sha256Hex(JSON.stringify(extraction.manifest));
+  const derivedFrom = await resolveParents(request, deps);
   for (let attempt = 1; ; attempt++) {
-    const inputs = { decision, metadata, expiresAt, contentSha };
+    const inputs = { decision, metadata, expiresAt, contentSha, derivedFrom };
     const outcome = await commitVersion(request, key, extraction, inputs, deps);
     if (outcome !== 'retry') {
       if (staged) await blobs.delete(staged);
@@ -138,6 +139,7 @@ export async function storeArtifact(
 
 interface VersionInputs {
   contentSha: string;
+  derivedFrom: Array<{ artifact_id: string; version: number | null }>;
   decision: MaterializationDecision;
   metadata: ReturnType<typeof recordedMetadata>;
   expiresAt: Date | null;
@@ -202,6 +204,7 @@ async function commitVersion(
       expires_at: inputs.expiresAt?.toISOString() ?? null,
       version,
       aliases: request.aliases ?? [],
+      derived_from: inputs.derivedFrom,
       // Computed here once, carried to the row when they fit in the object's custom metadata.
       visuals: visualDetails(visuals),
       component_count: componentCount(manifest),
@@ -225,6 +228,21 @@ function lost(key: ArtifactKey, expected: StoreRequest['expected_version'], vers
   if (expected === 'latest') return 'retry';
   if (expected === undefined) throw idConflict(key);
   throw versionConflict(key, expected, version);
+}
+
+/**
+ * The parents as recorded: each with the version given, or the parent's latest as this tenant's store holds it
+ * now (null when it holds none: such an edge never shows, as one to another tenant's or a deleted id).
+ */
+async function resolveParents(
+  request: StoreRequest,
+  deps: StoreDeps,
+): Promise<Array<{ artifact_id: string; version: number | null }>> {
+  return mapLimit(request.derived_from ?? [], VISUAL_CONCURRENCY, async (parent) => {
+    if (parent.version !== undefined) return { artifact_id: parent.artifact_id, version: parent.version };
+    const status = await deps.metadata.status(parent.artifact_id, request.tenant_id);
+    return { artifact_id: parent.artifact_id, version: status.state === 'stored' ? status.version : null };
+  });
 }
 
 function alreadyStored(key: ArtifactKey, version: number, visuals: number): Committed {

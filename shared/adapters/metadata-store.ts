@@ -76,6 +76,23 @@ export interface ListFilter {
   artifact_type?: string;
   execution_id?: string;
   session_id?: string;
+  /** Only the children of this artifact (lineage). */
+  derived_from?: string;
+}
+
+export interface LineageNode {
+  artifact_id: string;
+  artifact_type: string;
+  version: number;
+  ui_name: string | null;
+  created_at: string;
+}
+
+export interface LineageGraph {
+  nodes: LineageNode[];
+  /** From the child version to the parent version. */
+  edges: Array<{ from: { artifact_id: string; version: number }; to: { artifact_id: string; version: number } }>;
+  truncated: boolean;
 }
 
 /** Keyset position: the last item of the previous page. `created_at` keeps the database's microseconds. */
@@ -152,6 +169,17 @@ export interface MetadataStore {
     quarantine_path: string;
   }): Promise<void>;
   status(uuid: string, tenantId: string): Promise<ArtifactStatus>;
+  /**
+   * The lineage of the tenant's live artifact (all its versions), `depth` edges up, down or both, at most
+   * `maxNodes` nodes; only the tenant's live artifacts appear. Null when there is no such artifact.
+   */
+  lineage(
+    uuid: string,
+    tenantId: string,
+    direction: 'up' | 'down' | 'both',
+    depth: number,
+    maxNodes?: number,
+  ): Promise<LineageGraph | null>;
   /** The tenant's live rows, newest first (created_at desc, uuid desc), after `after` when given. */
   list(tenantId: string, filter: ListFilter, limit: number, after?: ListPosition): Promise<ListResult>;
   markDeleted(input: MarkDeletedInput): Promise<MarkDeletedOutcome>;

@@ -20,6 +20,7 @@ import { isNetworkError, isRetryableStatus, PermanentError, TransientError } fro
 import { isObject } from '../domain/json';
 import type {
   ArtifactStatus,
+  LineageGraph,
   ClaimStatus,
   ListFilter,
   ListPosition,
@@ -47,6 +48,21 @@ const VersionPageSchema = z.object({
     }),
   ),
   next: z.int().nullable(),
+});
+
+const Ref = z.object({ artifact_id: z.string(), version: z.int() });
+const LineageSchema = z.object({
+  nodes: z.array(
+    z.object({
+      artifact_id: z.string(),
+      artifact_type: z.string(),
+      version: z.int(),
+      ui_name: z.string().nullable(),
+      created_at: z.string(),
+    }),
+  ),
+  edges: z.array(z.object({ from: Ref, to: Ref })),
+  truncated: z.boolean(),
 });
 
 const ArtifactStatusSchema = z.discriminatedUnion('state', [
@@ -236,6 +252,7 @@ export class SupabaseMetadataStore implements MetadataStore {
       p_metadata: row.metadata,
       p_version: row.version ?? 1,
       ...(row.aliases?.length ? { p_aliases: row.aliases } : {}),
+      ...(row.derived_from?.length ? { p_derived_from: row.derived_from } : {}),
     });
     return oneOf(fn, data, RECORD_OUTCOMES);
   }
@@ -303,6 +320,27 @@ export class SupabaseMetadataStore implements MetadataStore {
     });
   }
 
+  async lineage(
+    uuid: string,
+    tenantId: string,
+    direction: 'up' | 'down' | 'both',
+    depth: number,
+    maxNodes = 1000,
+  ): Promise<LineageGraph | null> {
+    const fn = 'artifact_lineage';
+    const data = await this.#call(fn, {
+      p_uuid: uuid,
+      p_tenant_id: tenantId,
+      p_direction: direction,
+      p_depth: depth,
+      p_max_nodes: maxNodes,
+    });
+    if (data === null) return null;
+    const result = LineageSchema.safeParse(data);
+    if (!result.success) throw unexpected(fn, data);
+    return result.data;
+  }
+
   async status(uuid: string, tenantId: string): Promise<ArtifactStatus> {
     const fn = 'artifact_status';
     const data = await this.#call(fn, { p_uuid: uuid, p_tenant_id: tenantId });
@@ -317,6 +355,7 @@ export class SupabaseMetadataStore implements MetadataStore {
     if (filter.artifact_type !== undefined) args.p_artifact_type = filter.artifact_type;
     if (filter.execution_id !== undefined) args.p_execution_id = filter.execution_id;
     if (filter.session_id !== undefined) args.p_session_id = filter.session_id;
+    if (filter.derived_from !== undefined) args.p_derived_from = filter.derived_from;
     if (after) {
       args.p_after_created_at = after.created_at;
       args.p_after_uuid = after.uuid;

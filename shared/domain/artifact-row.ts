@@ -95,4 +95,6 @@ export interface ArtifactRowInput {
   version?: number;
   /** Aliases the request asked to point at this version. */
   aliases?: string[];
+  /** The parents this version was made from (the version resolved when the request gave none). */
+  derived_from?: Array<{ artifact_id: string; version: number | null }>;
 }

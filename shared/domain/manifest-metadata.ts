@@ -36,6 +36,8 @@ export const ManifestMetadata = RecordedMetadataFields.extend({
   version: z.int().min(1).default(1),
   /** Aliases the request asked to point at this version. */
   aliases: z.array(z.string()).default([]),
+  /** The parents this version was made from, their versions resolved when the store wrote it. */
+  derived_from: z.array(z.object({ artifact_id: z.string(), version: z.int().nullable() })).default([]),
   /** Carried when they fit; else the reader walks the manifest for them. */
   visuals: z.array(VisualDetail).optional(),
   component_count: z.int().min(0).optional(),
@@ -44,14 +46,22 @@ export type ManifestMetadata = z.input<typeof ManifestMetadata>;
 export type DecodedManifestMetadata = z.output<typeof ManifestMetadata>;
 
 /** Fields stored as JSON text. */
-const JSON_FIELDS = new Set(['extra', 'materialization', 'visuals', 'component_count', 'version', 'aliases']);
+const JSON_FIELDS = new Set([
+  'extra',
+  'materialization',
+  'visuals',
+  'component_count',
+  'version',
+  'aliases',
+  'derived_from',
+]);
 
 export function encodeManifestMetadata(m: ManifestMetadata): Record<string, string> {
   const out: Record<string, string> = { format: MANIFEST_FORMAT };
   for (const [key, value] of Object.entries(m)) {
     if (value === null || value === undefined || key === 'visuals') continue;
     if (key === 'extra' && Object.keys(value as object).length === 0) continue;
-    if (key === 'aliases' && (value as unknown[]).length === 0) continue;
+    if ((key === 'aliases' || key === 'derived_from') && (value as unknown[]).length === 0) continue;
     if (key === 'version' && value === 1) continue; // version 1's manifest is what it always was
     out[key] = JSON_FIELDS.has(key) ? JSON.stringify(value) : String(value);
   }

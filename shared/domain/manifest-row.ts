@@ -62,6 +62,7 @@ export function rowFromManifest(
     expires_at: meta.expires_at,
     version: meta.version,
     aliases: meta.aliases,
+    derived_from: meta.derived_from,
     metadata: {
       ...fields,
       component_count,

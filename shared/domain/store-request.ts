@@ -40,6 +40,11 @@ export const StoreRequest = z
       .max(10)
       .refine((a) => new Set(a).size === a.length, 'aliases must be distinct')
       .optional(),
+    /** The artifacts (and versions; the latest when omitted) this one was made from. */
+    derived_from: z
+      .array(z.strictObject({ artifact_id: ArtifactId, version: z.int().min(1).max(1_000_000).optional() }))
+      .max(50)
+      .optional(),
   })
   .refine((r) => (r.artifact === undefined) !== (r.artifact_ref === undefined), {
     message: 'exactly one of artifact or artifact_ref is required',

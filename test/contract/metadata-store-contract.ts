@@ -316,6 +316,99 @@ export function metadataStoreContract(name: string, getStore: () => MetadataStor
       });
     });
 
+    describe('lineage', () => {
+      const child = (
+        t: string,
+        parents: Array<{ artifact_id: string; version: number | null }>,
+        version = 1,
+      ) => {
+        const r = row(t);
+        return { ...r, version, derived_from: parents };
+      };
+      const ids = (g: { nodes: Array<{ artifact_id: string; version: number }> } | null) =>
+        g?.nodes.map((n) => `${n.artifact_id}#${n.version}`).sort();
+
+      it('up, down and both, depth by depth; the children list; edges from child to parent', async () => {
+        const t = tenant();
+        const a = row(t);
+        await store.record(a);
+        const b = child(t, [{ artifact_id: a.uuid, version: 1 }]);
+        await store.record(b);
+        const c = child(t, [{ artifact_id: b.uuid, version: 1 }]);
+        await store.record(c);
+        const up1 = await store.lineage(c.uuid, t, 'up', 1);
+        expect(ids(up1)).toEqual([`${b.uuid}#1`, `${c.uuid}#1`].sort());
+        expect(up1?.edges).toEqual([
+          { from: { artifact_id: c.uuid, version: 1 }, to: { artifact_id: b.uuid, version: 1 } },
+        ]);
+        expect(ids(await store.lineage(c.uuid, t, 'up', 2))).toEqual(
+          [`${a.uuid}#1`, `${b.uuid}#1`, `${c.uuid}#1`].sort(),
+        );
+        expect(ids(await store.lineage(a.uuid, t, 'down', 1))).toEqual([`${a.uuid}#1`, `${b.uuid}#1`].sort());
+        expect(ids(await store.lineage(b.uuid, t, 'both', 1))).toHaveLength(3);
+        expect(ids(await store.lineage(b.uuid, t, 'down', 5))).toEqual([`${b.uuid}#1`, `${c.uuid}#1`].sort());
+        expect((await store.list(t, { derived_from: a.uuid }, 50)).items.map((i) => i.uuid)).toEqual([
+          b.uuid,
+        ]);
+        expect(await store.lineage(c.uuid, tenant(), 'up', 1)).toBeNull();
+      });
+
+      it("shows nothing of another tenant's, a deleted or a never-stored artifact, and walks through none", async () => {
+        const t = tenant();
+        const other = tenant();
+        const foreign = row(other);
+        await store.record(foreign);
+        const gone = row(t);
+        await store.record(gone);
+        const grand = row(t);
+        await store.record(grand);
+        const viaGone = child(t, [{ artifact_id: grand.uuid, version: 1 }]);
+        await store.record({ ...viaGone });
+        // gone is made from grand; c is made from foreign, gone and a never-stored id.
+        await store.record({
+          ...gone,
+          generation: '1700000000000002',
+          derived_from: [{ artifact_id: grand.uuid, version: 1 }],
+        });
+        const c = child(t, [
+          { artifact_id: foreign.uuid, version: 1 },
+          { artifact_id: gone.uuid, version: 1 },
+          { artifact_id: randomUUID(), version: null },
+        ]);
+        await store.record(c);
+        await store.markDeleted({ uuid: gone.uuid, tenant_id: t, generation: null });
+        const g = await store.lineage(c.uuid, t, 'up', 5);
+        expect(ids(g)).toEqual([`${c.uuid}#1`]);
+        expect(g?.edges).toEqual([]);
+        expect(await store.lineage(c.uuid, other, 'up', 5)).toBeNull();
+      });
+
+      it('a cycle ends: each node once', async () => {
+        const t = tenant();
+        const a = row(t);
+        const b = row(t);
+        await store.record({ ...a, derived_from: [{ artifact_id: b.uuid, version: 1 }] });
+        await store.record({ ...b, derived_from: [{ artifact_id: a.uuid, version: 1 }] });
+        const g = await store.lineage(a.uuid, t, 'both', 5);
+        expect(ids(g)).toEqual([`${a.uuid}#1`, `${b.uuid}#1`].sort());
+        expect(g?.edges).toHaveLength(2);
+        expect(g?.truncated).toBe(false);
+      });
+
+      it('stops at the node cap and says so', async () => {
+        const t = tenant();
+        const root = row(t);
+        await store.record(root);
+        for (let i = 0; i < 6; i++) await store.record(child(t, [{ artifact_id: root.uuid, version: 1 }]));
+        const g = await store.lineage(root.uuid, t, 'down', 1, 4);
+        expect(g?.nodes).toHaveLength(4);
+        expect(g?.truncated).toBe(true);
+        for (const e of g!.edges) {
+          expect(g!.nodes.some((n) => n.artifact_id === e.from.artifact_id)).toBe(true);
+        }
+      });
+    });
+
     describe('reconcile reads', () => {
       it('rowStates: the rows of the ids, live or deleted; liveRows: live rows in uuid order, filtered', async () => {
         const t = tenant();

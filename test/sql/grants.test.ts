@@ -68,6 +68,13 @@ const CALLS: { name: string; sql: (uuid: string, tenant: string) => [string, unk
     ],
   },
   {
+    name: 'artifact_lineage',
+    sql: (uuid, tenant) => [
+      'SELECT public.artifact_lineage(p_uuid => $1, p_tenant_id => $2) AS result',
+      [uuid, tenant],
+    ],
+  },
+  {
     name: 'artifact_status',
     sql: (uuid, tenant) => [
       'SELECT public.artifact_status(p_uuid => $1, p_tenant_id => $2) AS result',
@@ -155,6 +162,7 @@ describe('grants', () => {
         artifact_versions_list: { items: [{ version: 1 }], next: null },
         artifact_alias_set: 'set',
         artifact_alias_delete: 'deleted',
+        artifact_lineage: { nodes: [{ artifact_id: uuid, version: 1 }], edges: [], truncated: false },
         artifact_status: { state: 'stored', version: 1 },
         artifact_mark_deleted: 'deleted',
       });
@@ -178,9 +186,10 @@ describe('grants', () => {
   it('project_files has row level security on, and the functions are SECURITY DEFINER with a fixed search_path', async () => {
     const { rows: tables } = await pool.query(
       `SELECT relrowsecurity FROM pg_class WHERE oid IN ('public.project_files'::regclass, 'public.artifact_ids'::regclass,
-         'public.artifact_versions'::regclass, 'public.artifact_aliases'::regclass, 'public.artifact_rejections'::regclass)`,
+         'public.artifact_versions'::regclass, 'public.artifact_aliases'::regclass, 'public.artifact_rejections'::regclass,
+         'public.artifact_lineage'::regclass)`,
     );
-    expect(tables.map((t) => t.relrowsecurity)).toEqual([true, true, true, true, true]);
+    expect(tables.map((t) => t.relrowsecurity)).toEqual([true, true, true, true, true, true]);
     const { rows } = await pool.query(
       `SELECT proname, prosecdef, proconfig FROM pg_proc
        WHERE pronamespace = 'public'::regnamespace AND proname = ANY($1) ORDER BY proname`,

@@ -67,6 +67,7 @@ describe('migrate', () => {
       '004_artifact_functions.sql',
       '005_artifact_ids.sql',
       '006_versions.sql',
+      '007_lineage.sql',
     ]);
   });
 

@@ -77,16 +77,24 @@ describe('decodeManifestMetadata', () => {
       ...FULL,
       version: 1,
       aliases: [],
+      derived_from: [],
     });
     expect(decodeManifestMetadata(encodeManifestMetadata(MINIMAL), KEY)).toEqual({
       ...MINIMAL,
       version: 1,
       aliases: [],
+      derived_from: [],
     });
   });
 
   it('carries a version, its aliases and its content hash; version 1 writes no version field', () => {
-    const v3 = { ...FULL, version: 3, aliases: ['prod', 'reviewed'], content_sha256: 'd'.repeat(64) };
+    const v3 = {
+      ...FULL,
+      version: 3,
+      aliases: ['prod', 'reviewed'],
+      content_sha256: 'd'.repeat(64),
+      derived_from: [{ artifact_id: KEY.artifact_id, version: 2 }],
+    };
     const raw = encodeManifestMetadata(v3);
     expect(raw).toMatchObject({
       version: '3',
@@ -144,6 +152,7 @@ describe('decodeManifestMetadata', () => {
             ...m,
             version: 1,
             aliases: [],
+            derived_from: [],
           });
         },
       ),

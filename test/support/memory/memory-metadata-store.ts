@@ -7,6 +7,7 @@
 
 import type {
   ArtifactStatus,
+  LineageGraph,
   ClaimStatus,
   ListFilter,
   ListPosition,
@@ -71,6 +72,13 @@ export class MemoryMetadataStore implements MetadataStore {
   private readonly ids = new Map<string, { tenant_id: string; artifact_type: string }>();
   private readonly versionRows = new Map<string, Map<number, VersionRow>>();
   private readonly aliasMap = new Map<string, Map<string, number>>();
+  private readonly edges: Array<{
+    child: string;
+    child_version: number;
+    parent: string;
+    parent_version: number | null;
+    tenant_id: string;
+  }> = [];
   private readonly rejections: Array<{
     uuid: string;
     tenant_id: string;
@@ -116,6 +124,28 @@ export class MemoryMetadataStore implements MetadataStore {
 
   async record(input: ArtifactRowInput): Promise<RecordOutcome> {
     this.fail('record');
+    const outcome = await this.recordVersion(input);
+    if (['inserted', 'updated', 'version_added', 'unchanged'].includes(outcome)) {
+      const version = input.version ?? 1;
+      for (const parent of input.derived_from ?? []) {
+        const exists = this.edges.some(
+          (e) => e.child === input.uuid && e.child_version === version && e.parent === parent.artifact_id,
+        );
+        if (!exists) {
+          this.edges.push({
+            child: input.uuid,
+            child_version: version,
+            parent: parent.artifact_id,
+            parent_version: parent.version,
+            tenant_id: input.tenant_id,
+          });
+        }
+      }
+    }
+    return outcome;
+  }
+
+  private async recordVersion(input: ArtifactRowInput): Promise<RecordOutcome> {
     const version = input.version ?? 1;
     if (
       !ARTIFACT_TYPE_RE.test(input.artifact_type) ||
@@ -326,6 +356,72 @@ export class MemoryMetadataStore implements MetadataStore {
     }
   }
 
+  private visible(uuid: string, version: number, tenantId: string): boolean {
+    const row = this.rows.get(uuid);
+    const v = this.versionsOf(uuid).get(version);
+    return (
+      this.live(row, tenantId) && v !== undefined && (v.expires_at === null || Date.parse(v.expires_at) > Date.now())
+    );
+  }
+
+  async lineage(
+    uuid: string,
+    tenantId: string,
+    direction: 'up' | 'down' | 'both',
+    depth: number,
+    maxNodes = 1000,
+  ): Promise<LineageGraph | null> {
+    this.fail('lineage');
+    if (!this.live(this.rows.get(uuid), tenantId)) return null;
+    const id = (u: string, v: number) => `${u}#${v}`;
+    const reached = new Map<string, { uuid: string; version: number; depth: number }>();
+    for (const v of this.versionsOf(uuid).keys()) {
+      if (this.visible(uuid, v, tenantId)) reached.set(id(uuid, v), { uuid, version: v, depth: 0 });
+    }
+    const edges = new Map<string, (typeof this.edges)[number]>();
+    for (let level = 1; level <= depth && reached.size <= maxNodes; level++) {
+      const frontier = [...reached.values()].filter((n) => n.depth === level - 1);
+      for (const n of frontier) {
+        for (const e of this.edges) {
+          if (e.tenant_id !== tenantId || e.parent_version === null) continue;
+          const up = direction !== 'down' && e.child === n.uuid && e.child_version === n.version;
+          const down = direction !== 'up' && e.parent === n.uuid && e.parent_version === n.version;
+          if (!up && !down) continue;
+          if (!this.visible(e.child, e.child_version, tenantId) || !this.visible(e.parent, e.parent_version, tenantId)) {
+            continue;
+          }
+          edges.set(`${e.child}#${e.child_version}>${e.parent}`, e);
+          for (const [u, v] of [
+            [e.child, e.child_version],
+            [e.parent, e.parent_version],
+          ] as const) {
+            if (!reached.has(id(u, v))) reached.set(id(u, v), { uuid: u, version: v, depth: level });
+          }
+        }
+      }
+    }
+    const nodes = [...reached.values()]
+      .sort((a, b) => a.depth - b.depth || (a.uuid < b.uuid ? -1 : a.uuid > b.uuid ? 1 : a.version - b.version))
+      .slice(0, maxNodes);
+    const kept = new Set(nodes.map((n) => id(n.uuid, n.version)));
+    return {
+      nodes: nodes.map((n) => ({
+        artifact_id: n.uuid,
+        artifact_type: this.rows.get(n.uuid)!.artifact_type,
+        version: n.version,
+        ui_name: this.rows.get(n.uuid)!.ui_name,
+        created_at: this.versionsOf(n.uuid).get(n.version)!.created_at,
+      })),
+      edges: [...edges.values()]
+        .filter((e) => kept.has(id(e.child, e.child_version)) && kept.has(id(e.parent, e.parent_version!)))
+        .map((e) => ({
+          from: { artifact_id: e.child, version: e.child_version },
+          to: { artifact_id: e.parent, version: e.parent_version! },
+        })),
+      truncated: reached.size > maxNodes,
+    };
+  }
+
   async status(uuid: string, tenantId: string): Promise<ArtifactStatus> {
     this.fail('status');
     const row = this.rows.get(uuid);
@@ -346,6 +442,13 @@ export class MemoryMetadataStore implements MetadataStore {
       .filter((r) => !filter.artifact_type || r.artifact_type === filter.artifact_type)
       .filter((r) => !filter.execution_id || r.metadata.execution_id === filter.execution_id)
       .filter((r) => !filter.session_id || r.metadata.session_id === filter.session_id)
+      .filter(
+        (r) =>
+          !filter.derived_from ||
+          this.edges.some(
+            (e) => e.child === r.uuid && e.parent === filter.derived_from && e.tenant_id === tenantId && e.parent_version !== null,
+          ),
+      )
       .filter((r) => !after || key(r) < key(after))
       .sort((a, b) => (key(a) < key(b) ? 1 : -1));
     const items = rows.slice(0, limit).map((r) => {
@@ -399,6 +502,11 @@ export class MemoryMetadataStore implements MetadataStore {
       const v = [...versions.values()].find((x) => x.file_path === input.file_path);
       if (!v || v.generation > BigInt(input.generation)) return 'not_found';
       versions.delete(v.version);
+      this.edges.splice(
+        0,
+        this.edges.length,
+        ...this.edges.filter((e) => !(e.child === input.uuid && e.child_version === v.version)),
+      );
       for (const [alias, version] of this.aliasesOf(input.uuid)) {
         if (version === v.version) this.aliasesOf(input.uuid).delete(alias);
       }
@@ -408,6 +516,7 @@ export class MemoryMetadataStore implements MetadataStore {
     Object.assign(row, { deleted: true, status: 'deleted', updated_at: this.now() });
     this.versionRows.delete(input.uuid);
     this.aliasMap.delete(input.uuid);
+    this.edges.splice(0, this.edges.length, ...this.edges.filter((e) => e.child !== input.uuid));
     this.rejections.splice(
       0,
       this.rejections.length,
