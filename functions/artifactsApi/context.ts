@@ -1,5 +1,6 @@
 /** What every route handler gets: its validated inputs' sources, the caller, and the API's collaborators. */
 import type { BlobStore } from '../../shared/adapters/blob-store';
+import type { EventPublisher } from '../../shared/adapters/event-publisher';
 import type { MetadataStore } from '../../shared/adapters/metadata-store';
 import type { Logger } from '../../shared/platform/log';
 import type { Authenticator } from './auth';
@@ -15,6 +16,8 @@ export interface VisualDelivery {
 export interface ApiDeps {
   blobs: BlobStore;
   metadata: MetadataStore;
+  /** Where artifact.deleted and alias.moved go (after the fact). */
+  events?: EventPublisher;
   authenticate: Authenticator;
   cursors: CursorCodec;
   cors: CorsPolicy;

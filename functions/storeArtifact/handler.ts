@@ -5,6 +5,8 @@
  * - anything else: rethrown, so Pub/Sub redelivers (and finally dead-letters) it.
  */
 import type { CloudEvent } from '@google-cloud/functions-framework';
+import { NO_EVENTS } from '../../shared/adapters/event-publisher';
+import { artifactEvent } from '../../shared/domain/artifact-events';
 import { isPermanent, PermanentError } from '../../shared/domain/errors';
 import { type MessageIdentity, resolveArtifactId } from '../../shared/domain/ids';
 import { parseStoreRequest, type StoreRequest } from '../../shared/domain/store-request';
@@ -14,6 +16,7 @@ import { quarantine } from './quarantine';
 import { type StoreDeps, storeArtifact } from './store-artifact';
 
 export function createStoreArtifactHandler(deps: StoreDeps, log: Logger) {
+  const events = deps.events ?? NO_EVENTS;
   return async function storeArtifactHandler(event: CloudEvent<unknown>): Promise<void> {
     const message = messageFromEvent(event);
     const identity: MessageIdentity | undefined = message.messageId
@@ -34,6 +37,10 @@ export function createStoreArtifactHandler(deps: StoreDeps, log: Logger) {
         );
       }
       const result = await storeArtifact(request, artifactId, deps, log.child(context));
+      if (result.status === 'ephemeral') {
+        const fact = { event: 'artifact.ephemeral' as const, message_id: message.messageId ?? artifactId };
+        await events.publish(artifactEvent(key(request, artifactId), fact, deps.now()));
+      }
       log.info(result.status === 'ephemeral' ? 'artifact not persisted (ephemeral)' : 'artifact stored', {
         ...context,
         event: `artifact.${result.status}`,
@@ -59,6 +66,18 @@ export function createStoreArtifactHandler(deps: StoreDeps, log: Logger) {
           error_code: err.code,
           quarantine_path: path,
         });
+        await events.publish(
+          artifactEvent(
+            key(request, artifactId),
+            {
+              event: 'artifact.rejected',
+              error_code: err.code,
+              message_id: message.messageId ?? path,
+              quarantine_path: path,
+            },
+            deps.now(),
+          ),
+        );
       }
       log.warn('store request rejected', {
         ...context,
@@ -71,6 +90,12 @@ export function createStoreArtifactHandler(deps: StoreDeps, log: Logger) {
     }
   };
 }
+
+const key = (request: StoreRequest, artifactId: string) => ({
+  tenant_id: request.tenant_id,
+  artifact_type: request.artifact_type,
+  artifact_id: artifactId,
+});
 
 /** The id the request resolves to, or null when it cannot resolve one (no id, no key, no message id). */
 function artifactIdOf(request: StoreRequest, identity: MessageIdentity | undefined): string | null {

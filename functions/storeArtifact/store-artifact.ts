@@ -5,6 +5,7 @@
  * ID_CONFLICT and the original stays untouched. No attempt deletes what it wrote.
  */
 import type { BlobStore } from '../../shared/adapters/blob-store';
+import type { EventPublisher } from '../../shared/adapters/event-publisher';
 import type { MetadataStore } from '../../shared/adapters/metadata-store';
 import { recordedMetadata } from '../../shared/domain/artifact-metadata';
 import { PermanentError, TransientError } from '../../shared/domain/errors';
@@ -41,6 +42,8 @@ export interface StoreLimits {
 export interface StoreDeps {
   blobs: BlobStore;
   metadata: MetadataStore;
+  /** Where the ephemeral and rejected events go. */
+  events?: EventPublisher;
   policy: MaterializationPolicy;
   limits: StoreLimits;
   now: () => Date;

@@ -170,6 +170,11 @@ export class GcsBlobStore implements BlobStore {
     }
   }
 
+  /** An OAuth access token of the client's credentials (for another Google API), or null without any. */
+  async accessToken(): Promise<string | null> {
+    return (await this.storage.authClient.getAccessToken()) ?? null;
+  }
+
   private file(name: string, generation?: string): File {
     const bucket = this.storage.bucket(this.bucket);
     // The client keeps generations as numbers; GCS generations (microsecond timestamps) fit exactly.

@@ -91,7 +91,10 @@ export interface LineageNode {
 export interface LineageGraph {
   nodes: LineageNode[];
   /** From the child version to the parent version. */
-  edges: Array<{ from: { artifact_id: string; version: number }; to: { artifact_id: string; version: number } }>;
+  edges: Array<{
+    from: { artifact_id: string; version: number };
+    to: { artifact_id: string; version: number };
+  }>;
   truncated: boolean;
 }
 

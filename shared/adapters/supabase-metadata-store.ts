@@ -20,8 +20,8 @@ import { isNetworkError, isRetryableStatus, PermanentError, TransientError } fro
 import { isObject } from '../domain/json';
 import type {
   ArtifactStatus,
-  LineageGraph,
   ClaimStatus,
+  LineageGraph,
   ListFilter,
   ListPosition,
   ListResult,

@@ -13,7 +13,7 @@
 import type { BlobStore, ObjectInfo } from '../adapters/blob-store';
 import type { MetadataStore, RecordOutcome } from '../adapters/metadata-store';
 import { PermanentError } from '../domain/errors';
-import { decodeManifestMetadata } from '../domain/manifest-metadata';
+import { type DecodedManifestMetadata, decodeManifestMetadata } from '../domain/manifest-metadata';
 import { carriesRowDetails, rowFromManifest } from '../domain/manifest-row';
 import type { ArtifactKey } from '../domain/paths';
 import { deleteArtifactObjects } from './artifact-objects';
@@ -29,7 +29,12 @@ export async function recordManifest(
   deps: { blobs: BlobStore; metadata: MetadataStore },
   name: string,
   key: ArtifactKey,
-  described?: { generation: string; object?: ObjectInfo | undefined },
+  described?: {
+    generation: string;
+    object?: ObjectInfo | undefined;
+    /** Called once the version is recorded (or found recorded), after the commit: to announce it. */
+    onRecorded?: (meta: DecodedManifestMetadata) => Promise<void>;
+  },
 ): Promise<ManifestRecordOutcome> {
   const trusted = described?.object?.metadata.format ? described.object : undefined;
   const info = trusted ?? (await deps.blobs.head(name));
@@ -52,6 +57,8 @@ export async function recordManifest(
     bytes = object.bytes;
   }
   const outcome = await deps.metadata.record(rowFromManifest(info, meta, bytes));
+  if (['inserted', 'updated', 'version_added', 'unchanged'].includes(outcome))
+    await described?.onRecorded?.(meta);
   if (outcome === 'deleted') {
     // The id was deleted, and deleted ids are never reused: this manifest (a store that raced with the
     // delete) and its visuals go too, so nothing unreachable is left in the bucket.

@@ -17,6 +17,18 @@ const storage = {
   GCS_API_ENDPOINT: url.optional(),
 };
 
+/** Where the store publishes its events (docs/design.md, "Events"); unset: no events. */
+const events = {
+  ARTIFACT_EVENTS_TOPIC: z
+    .string()
+    .regex(
+      /^(projects\/[a-z][a-z0-9-]{4,28}[a-z0-9]\/topics\/)?[A-Za-z][A-Za-z0-9._~+%-]{2,254}$/,
+      'a topic name or path',
+    )
+    .optional(),
+  PUBSUB_EMULATOR_HOST: z.string().min(1).optional(),
+};
+
 const supabase = {
   SUPABASE_URL: url,
   SUPABASE_SERVICE_ROLE_KEY: z.string().min(20, 'too short to be a service role key'),
@@ -25,6 +37,7 @@ const supabase = {
 export const StoreArtifactConfig = z.object({
   ...storage,
   ...supabase,
+  ...events,
   MATERIALIZATION_POLICY: z.string().optional(),
   MATERIALIZATION_POLICY_FILE: z.string().optional(),
   /** Largest artifact document accepted (JSON bytes, visuals included). */
@@ -35,7 +48,7 @@ export const StoreArtifactConfig = z.object({
   MAX_VISUALS: positiveInt(100),
 });
 
-export const SyncArtifactMetadataConfig = z.object({ ...storage, ...supabase });
+export const SyncArtifactMetadataConfig = z.object({ ...storage, ...supabase, ...events });
 export const ReconcileArtifactsConfig = z.object({
   ...storage,
   ...supabase,
@@ -47,6 +60,7 @@ export const ArtifactsApiConfig = z
   .object({
     ...storage,
     ...supabase,
+    ...events,
     SUPABASE_JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
     AUTH_JWKS_URL: url.optional(),
     TENANT_CLAIM: z

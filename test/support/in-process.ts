@@ -9,6 +9,8 @@ import { createStoreArtifactHandler } from '../../functions/storeArtifact/handle
 import type { StoreDeps } from '../../functions/storeArtifact/store-artifact';
 import { createSyncHandler } from '../../functions/syncArtifactMetadata/handler';
 import type { ObjectInfo } from '../../shared/adapters/blob-store';
+import type { EventPublisher } from '../../shared/adapters/event-publisher';
+import type { ArtifactEvent } from '../../shared/domain/artifact-events';
 import { DEFAULT_POLICY, type MaterializationPolicy } from '../../shared/domain/materialization-policy';
 import { createLogger } from '../../shared/platform/log';
 import { MemoryBlobStore, type ObjectEvent } from './memory/memory-blob-store';
@@ -20,6 +22,8 @@ export const DELETED = 'google.cloud.storage.object.v1.deleted';
 export interface InProcess {
   blobs: MemoryBlobStore;
   metadata: MemoryMetadataStore;
+  /** Every event published, in order, with whether its fact was readable at that moment. */
+  events: Array<ArtifactEvent & { readable: boolean }>;
   /** Parsed log lines of each handler. */
   logs: { store: Array<Record<string, unknown>>; sync: Array<Record<string, unknown>> };
   /** Delivers one Pub/Sub message (a messagePublished CloudEvent) to the store handler. */
@@ -48,9 +52,23 @@ export function inProcess(options: { policy?: MaterializationPolicy; now?: () =>
   const metadata = new MemoryMetadataStore();
   const logs = { store: [] as Array<Record<string, unknown>>, sync: [] as Array<Record<string, unknown>> };
   const sink = (into: Array<Record<string, unknown>>) => (line: string) => into.push(JSON.parse(line));
+  const events: Array<ArtifactEvent & { readable: boolean }> = [];
+  const publisher: EventPublisher = {
+    async publish(event) {
+      const readable =
+        event.event === 'artifact.version_created' || event.event === 'alias.moved'
+          ? (await metadata.get(event.artifact_id, event.tenant_id, { version: event.artifact_version })) !==
+            null
+          : event.event === 'artifact.deleted'
+            ? (await metadata.status(event.artifact_id, event.tenant_id)).state === 'deleted'
+            : true;
+      events.push({ ...event, readable });
+    },
+  };
   const deps: StoreDeps = {
     blobs,
     metadata,
+    events: publisher,
     policy: options.policy ?? DEFAULT_POLICY,
     limits: { maxArtifactBytes: 64 * 1024 * 1024, maxVisualBytes: 20 * 1024 * 1024, maxVisuals: 100 },
     now: options.now ?? (() => new Date()),
@@ -60,7 +78,7 @@ export function inProcess(options: { policy?: MaterializationPolicy; now?: () =>
     createLogger({}, { sink: sink(logs.store), minSeverity: 'DEBUG' }),
   );
   const syncHandler = createSyncHandler(
-    { blobs, metadata },
+    { blobs, metadata, events: publisher },
     createLogger({}, { sink: sink(logs.sync), minSeverity: 'DEBUG' }),
   );
 
@@ -87,6 +105,7 @@ export function inProcess(options: { policy?: MaterializationPolicy; now?: () =>
   return {
     blobs,
     metadata,
+    events,
     logs,
     storeHandler,
     syncHandler,

@@ -324,6 +324,7 @@ describe('describeVariables', () => {
     const { required, optional } = describeVariables(StoreArtifactConfig);
     expect(required.sort()).toEqual(['ARTIFACT_BUCKET', 'SUPABASE_SERVICE_ROLE_KEY', 'SUPABASE_URL']);
     expect(optional.sort()).toEqual([
+      'ARTIFACT_EVENTS_TOPIC',
       'GCS_API_ENDPOINT',
       'GOOGLE_CLOUD_PROJECT',
       'MATERIALIZATION_POLICY',
@@ -331,6 +332,7 @@ describe('describeVariables', () => {
       'MAX_ARTIFACT_BYTES',
       'MAX_VISUALS',
       'MAX_VISUAL_BYTES',
+      'PUBSUB_EMULATOR_HOST',
     ]);
   });
 

@@ -2,6 +2,8 @@
  * DELETE /api/artifacts/{id}: removes every object of the artifact (manifest first), then marks the row
  * deleted. 204; a second delete is a 404 and nothing is left either way.
  */
+
+import { artifactEvent } from '../../../shared/domain/artifact-events';
 import { deleteArtifactObjects } from '../../../shared/operations/artifact-objects';
 import type { OperationContext } from '../operation';
 import { notFound } from '../problem';
@@ -23,5 +25,11 @@ export async function deleteArtifact({
     generation: null,
   });
   log.info('artifact deleted', { artifact_id: id, objects_deleted: objects, outcome });
+  // The sync announces it too, when the manifest's deleted event arrives: at least once, one event_id.
+  await deps.events
+    ?.publish(artifactEvent(key, { event: 'artifact.deleted' }))
+    .catch((err: unknown) =>
+      log.warn('artifact.deleted event not published here', { artifact_id: id, error: err }),
+    );
   res.status(204).end();
 }

@@ -7,8 +7,8 @@
 
 import type {
   ArtifactStatus,
-  LineageGraph,
   ClaimStatus,
+  LineageGraph,
   ListFilter,
   ListPosition,
   ListResult,
@@ -360,7 +360,9 @@ export class MemoryMetadataStore implements MetadataStore {
     const row = this.rows.get(uuid);
     const v = this.versionsOf(uuid).get(version);
     return (
-      this.live(row, tenantId) && v !== undefined && (v.expires_at === null || Date.parse(v.expires_at) > Date.now())
+      this.live(row, tenantId) &&
+      v !== undefined &&
+      (v.expires_at === null || Date.parse(v.expires_at) > Date.now())
     );
   }
 
@@ -387,7 +389,10 @@ export class MemoryMetadataStore implements MetadataStore {
           const up = direction !== 'down' && e.child === n.uuid && e.child_version === n.version;
           const down = direction !== 'up' && e.parent === n.uuid && e.parent_version === n.version;
           if (!up && !down) continue;
-          if (!this.visible(e.child, e.child_version, tenantId) || !this.visible(e.parent, e.parent_version, tenantId)) {
+          if (
+            !this.visible(e.child, e.child_version, tenantId) ||
+            !this.visible(e.parent, e.parent_version, tenantId)
+          ) {
             continue;
           }
           edges.set(`${e.child}#${e.child_version}>${e.parent}`, e);
@@ -401,7 +406,9 @@ export class MemoryMetadataStore implements MetadataStore {
       }
     }
     const nodes = [...reached.values()]
-      .sort((a, b) => a.depth - b.depth || (a.uuid < b.uuid ? -1 : a.uuid > b.uuid ? 1 : a.version - b.version))
+      .sort(
+        (a, b) => a.depth - b.depth || (a.uuid < b.uuid ? -1 : a.uuid > b.uuid ? 1 : a.version - b.version),
+      )
       .slice(0, maxNodes);
     const kept = new Set(nodes.map((n) => id(n.uuid, n.version)));
     return {
@@ -446,7 +453,11 @@ export class MemoryMetadataStore implements MetadataStore {
         (r) =>
           !filter.derived_from ||
           this.edges.some(
-            (e) => e.child === r.uuid && e.parent === filter.derived_from && e.tenant_id === tenantId && e.parent_version !== null,
+            (e) =>
+              e.child === r.uuid &&
+              e.parent === filter.derived_from &&
+              e.tenant_id === tenantId &&
+              e.parent_version !== null,
           ),
       )
       .filter((r) => !after || key(r) < key(after))

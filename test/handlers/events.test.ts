@@ -1,0 +1,78 @@
+/**
+ * Events in process (docs/design.md, "Events"): each fact announced after it is committed (what an event
+ * announces is readable when it is published), with an event_id that a redelivery repeats.
+ */
+import { randomUUID } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { inProcess } from '../support/in-process';
+
+const persist = { mode: 'persist' as const };
+const request = (id: string, sop: unknown, extra: Record<string, unknown> = {}) => ({
+  artifact_type: 'sop',
+  tenant_id: 'ev',
+  artifact_id: id,
+  artifact: { sop },
+  materialization: persist,
+  ...extra,
+});
+
+describe('events in process', () => {
+  it('version_created (and alias.moved) once the version is recorded; a redelivery repeats the same event_id', async () => {
+    const p = inProcess();
+    const id = randomUUID();
+    await p.deliver(request(id, { v: 1 }), { messageId: 'm1' });
+    await p.deliver(request(id, { v: 2 }, { expected_version: 1, aliases: ['prod'] }), { messageId: 'm2' });
+    await p.settled();
+    expect(p.events.map((e) => [e.event, e.artifact_version, e.alias])).toEqual([
+      ['artifact.version_created', 1, undefined],
+      ['artifact.version_created', 2, undefined],
+      ['alias.moved', 2, 'prod'],
+    ]);
+    expect(p.events.every((e) => e.readable)).toBe(true);
+    expect(p.events[0]).toMatchObject({ version: 1, tenant_id: 'ev', artifact_id: id, artifact_type: 'sop' });
+    const ids = new Set(p.events.map((e) => e.event_id));
+    // The same finalize delivered again: announced again, under the same id.
+    const finalize = p.blobs.names().find((n) => n.endsWith(`${id}.json`))!;
+    await p.syncHandler(p.storageEvent({ kind: 'finalized', info: (await p.blobs.head(finalize))! }));
+    expect(ids.has(p.events.at(-1)!.event_id)).toBe(true);
+    expect(new Set(p.events.map((e) => e.event_id)).size).toBe(3);
+  });
+
+  it('rejected (with its code and quarantine path) and ephemeral, each with an id derived from its message', async () => {
+    const p = inProcess();
+    const id = randomUUID();
+    await p.deliver(
+      { ...request(id, null), artifact: { sop: 1, a_visual: { image_base64: '!' } } },
+      { messageId: 'bad' },
+    );
+    await p.deliver(
+      { artifact_type: 'sop', tenant_id: 'ev', artifact_id: randomUUID(), artifact: { sop: 1 } },
+      { messageId: 'eph' },
+    );
+    await p.deliver(
+      { ...request(id, null), artifact: { sop: 1, a_visual: { image_base64: '!' } } },
+      { messageId: 'bad' },
+    );
+    expect(p.events.map((e) => e.event)).toEqual([
+      'artifact.rejected',
+      'artifact.ephemeral',
+      'artifact.rejected',
+    ]);
+    expect(p.events[0]).toMatchObject({ error_code: 'INVALID_BASE64', message_id: 'bad', artifact_id: id });
+    expect(p.events[0]!.quarantine_path).toMatch(/^quarantine\//);
+    expect(p.events[2]!.event_id).toBe(p.events[0]!.event_id);
+  });
+
+  it('deleted, when the manifest is gone and the row says so', async () => {
+    const p = inProcess();
+    const id = randomUUID();
+    await p.deliver(request(id, { v: 1 }));
+    await p.settled();
+    await p.metadata.markDeleted({ uuid: id, tenant_id: 'ev', generation: null });
+    for (const name of p.blobs.names().filter((n) => n.includes(id))) await p.blobs.delete(name);
+    await p.settled();
+    const deleted = p.events.filter((e) => e.event === 'artifact.deleted');
+    expect(deleted.length).toBeGreaterThanOrEqual(1);
+    expect(deleted.every((e) => e.readable && e.event_id === deleted[0]!.event_id)).toBe(true);
+  });
+});
