@@ -78,11 +78,15 @@ export async function seedVersion(
     session_id: null,
   };
   const expires_at = options.expires_at ?? null;
+  // The version rides on the manifest's custom metadata as the store writes it (a sync that reads versions
+  // from there records the same row); version 1's manifest carries none.
+  const versionField = version === 1 ? {} : { version };
   const put = await stores.blobs.putIfAbsent(file_path, bytes, {
     contentType: 'application/json',
     metadata: encodeManifestMetadata({
       ...key,
       ...fields,
+      ...versionField,
       sha256: sha256Hex(bytes),
       extra: {},
       materialization: MATERIALIZATION,
