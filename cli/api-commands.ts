@@ -1,50 +1,22 @@
 /** The CLI commands that talk to artifactsApi (get, list, visual, delete) and `token`. */
 import { writeFileSync } from 'node:fs';
 import { LOCAL_JWT_SECRET, mintJwt } from '../local/tokens';
-import { apiUrl, env, type Options, str } from './options';
-import { withProgress } from './progress';
+import { call, printResponse, segment } from './api-client';
+import { env, type Options, str, strings } from './options';
+import { UsageError } from './usage-error';
 
-async function tokenFor(options: Options): Promise<string> {
-  if (env.ARTIFACT_STORE_TOKEN) return env.ARTIFACT_STORE_TOKEN;
-  const tenant = str(options, 'tenant') ?? 'tenant-demo';
-  return mintJwt(
-    { sub: 'artifact-store-cli', role: 'authenticated', app_metadata: { tenant_id: tenant } },
-    env.SUPABASE_JWT_SECRET ?? LOCAL_JWT_SECRET,
-    { expiresIn: '10m' },
-  );
-}
-
-class ApiUnreachable extends Error {
-  override readonly name = 'ApiUnreachable';
-}
-
-async function call(method: string, path: string, options: Options): Promise<Response> {
-  const url = `${apiUrl()}${path}`;
-  const authorization = `Bearer ${await tokenFor(options)}`;
-  try {
-    return await withProgress(`${method} ${url}`, () => fetch(url, { method, headers: { authorization } }));
-  } catch (err) {
-    const code = (err as { cause?: { code?: string } }).cause?.code ?? (err as Error).message;
-    throw new ApiUnreachable(`no artifact store answers at ${apiUrl()} (${code})`);
-  }
-}
-
-async function printResponse(res: Response): Promise<void> {
-  const text = await res.text();
-  if (!res.ok) {
-    process.stderr.write(`${res.status} ${text}\n`);
-    process.exitCode = 1;
-    return;
-  }
-  if (text) process.stdout.write(`${JSON.stringify(JSON.parse(text), null, 2)}\n`);
-}
-
-const segment = (value: string) => encodeURIComponent(value);
-
+/** get <id> [--inline] [--version N | --alias A]. */
 export async function getCommand(id: string, options: Options): Promise<void> {
-  await printResponse(
-    await call('GET', `/api/artifacts/${segment(id)}${options.inline ? '?visuals=inline' : ''}`, options),
-  );
+  const q = new URLSearchParams();
+  if (options.inline) q.set('visuals', 'inline');
+  const version = str(options, 'version');
+  const alias = strings(options, 'alias');
+  if (version !== undefined && alias.length > 0)
+    throw new UsageError('get takes --version or --alias, not both');
+  if (alias.length > 1) throw new UsageError('get takes one --alias');
+  if (version !== undefined) q.set('version', version);
+  if (alias[0] !== undefined) q.set('alias', alias[0]);
+  await printResponse(await call('GET', `/api/artifacts/${segment(id)}${q.size ? `?${q}` : ''}`, options));
 }
 
 export async function listCommand(options: Options): Promise<void> {

@@ -1,8 +1,11 @@
 /**
  * `npx artifact-store <command>`: drive the artifact store by hand, locally or against a deployment.
  *
- *   publish <file>   publish a store request (or a bare artifact with --type and --tenant)
- *   get <id>         print an artifact (--inline puts the images back)
+ *   publish <file>   publish a store request (or a bare artifact with --type and --tenant); --revise,
+ *                    --alias; --wait for the outcome (exit 3: refused, 4: no outcome in time)
+ *   get <id>         print an artifact (--inline puts the images back; --version N or --alias A)
+ *   versions <id>    list an artifact's versions; alias set|rm: point an alias at a version, remove it
+ *   status <id>      what became of an artifact id (stored, rejected, deleted, unknown)
  *   list             list the tenant's artifacts (--type, --execution, --session, --limit, --cursor)
  *   visual <id> <name> -o <file>   save one visual's bytes
  *   delete <id>      delete an artifact
@@ -20,11 +23,17 @@
  */
 import { parseArgs } from 'node:util';
 import type { Options } from './options';
+import { UsageError } from './usage-error';
 
 const USAGE = `usage: artifact-store <command> [options]
 
   publish <file> [--type T --tenant X] [--persist] [--retention-days N] [--id UUID] [--key K] [--strict-type]
-  get <id> [--inline] [--tenant X]
+          [--revise N|latest] [--alias A]... [--wait [--timeout S]]
+  get <id> [--inline] [--version N | --alias A] [--tenant X]
+  versions <id> [--limit N] [--cursor C] [--tenant X]
+  alias set <id> <alias> <version> [--tenant X]
+  alias rm <id> <alias> [--tenant X]
+  status <id> [--tenant X]
   list [--type T] [--execution E] [--session S] [--limit N] [--cursor C] [--tenant X]
   visual <id> <name> --out <file> [--tenant X]
   delete <id> [--tenant X]
@@ -35,7 +44,12 @@ const USAGE = `usage: artifact-store <command> [options]
   quarantine replay <path>... | --code C [--day YYYY-MM-DD]
 
 publish warns when the local stack's materialization policy will not keep the artifact (add --persist),
-and when --type is not a known type (--strict-type makes that an error).
+and when --type is not a known type (--strict-type makes that an error). --revise N publishes version N+1
+of the artifact (--id or --key name it; latest: after whatever is latest), --alias points aliases at it.
+publish --wait polls the artifact's status until it is known (default --timeout 60 seconds) and adds it to
+the result as "outcome". Exit codes: 0 done (with --wait: stored), 1 error, 2 usage, 3 refused (--wait:
+rejected, with its error code, or the id is deleted), 4 no outcome within the timeout (--wait: not stored
+yet; the policy may not keep it, or it is still on its way).
 `;
 
 async function main(argv: string[]): Promise<void> {
@@ -50,6 +64,11 @@ async function main(argv: string[]): Promise<void> {
       id: { type: 'string' },
       key: { type: 'string' },
       'strict-type': { type: 'boolean' },
+      revise: { type: 'string' },
+      alias: { type: 'string', multiple: true },
+      wait: { type: 'boolean' },
+      timeout: { type: 'string' },
+      version: { type: 'string' },
       inline: { type: 'boolean' },
       execution: { type: 'string' },
       session: { type: 'string' },
@@ -89,6 +108,12 @@ async function main(argv: string[]): Promise<void> {
       );
     case 'delete':
       return (await import('./api-commands')).deleteCommand(need(0, 'an artifact id'), options);
+    case 'versions':
+      return (await import('./version-commands')).versionsCommand(need(0, 'an artifact id'), options);
+    case 'alias':
+      return (await import('./version-commands')).aliasCommand(args, options);
+    case 'status':
+      return (await import('./version-commands')).statusCommand(need(0, 'an artifact id'), options);
     case 'token':
       return (await import('./api-commands')).tokenCommand(options);
     case 'reconcile':
@@ -116,8 +141,6 @@ async function main(argv: string[]): Promise<void> {
       }
   }
 }
-
-class UsageError extends Error {}
 
 main(process.argv.slice(2)).catch(async (err: unknown) => {
   if (err instanceof UsageError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {

@@ -1,13 +1,19 @@
 /** The CLI's parsed options and the settings every command shares (local stack defaults, env overrides). */
 import { LOCAL } from '../local/defaults';
 
-export type Options = Record<string, string | boolean | undefined>;
+export type Options = Record<string, string | boolean | string[] | undefined>;
 
 export const env = process.env;
 
 export const str = (options: Options, name: string): string | undefined => {
   const v = options[name];
   return typeof v === 'string' ? v : undefined;
+};
+
+/** A repeatable option's values (none: empty). */
+export const strings = (options: Options, name: string): string[] => {
+  const v = options[name];
+  return Array.isArray(v) ? v : typeof v === 'string' ? [v] : [];
 };
 
 export const apiUrl = () =>

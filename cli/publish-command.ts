@@ -3,6 +3,10 @@
  * publishing it checks the type (unknown: a warning naming the nearest known type; an error with
  * --strict-type) and, against the local stack, whether the policy will keep it (a warning suggesting
  * --persist). Warnings go to stderr; the result ({artifact_id, message_id}) to stdout.
+ *
+ * --revise N|latest sets `expected_version`, --alias A (repeatable) `aliases`. --wait [--timeout S] then polls
+ * the API's status route and adds the `outcome` to the result: exit code 0 when stored, 3 when refused
+ * (rejected, or the id is deleted), 4 when no outcome came within the timeout (default 60 s).
  */
 import { readFileSync } from 'node:fs';
 import { LOCAL } from '../local/defaults';
@@ -10,10 +14,27 @@ import { GcsBlobStore } from '../shared/adapters/gcs-blob-store';
 import type { StoreRequestInput } from '../shared/domain/store-request';
 import { publishArtifact } from '../shared/producer/publish';
 import { type PublishTransport, PubSubTransport, PushTransport } from '../shared/producer/publish-transport';
-import { env, type Options, storeUrl, str, targetsLocalStack, transportMode } from './options';
+import type { PublishOutcome } from '../shared/producer/wait-status';
+import { tokenFor } from './api-client';
+import {
+  apiUrl,
+  env,
+  type Options,
+  storeUrl,
+  str,
+  strings,
+  targetsLocalStack,
+  transportMode,
+} from './options';
 import { localPolicyWarning } from './policy-check';
 import { withProgress } from './progress';
 import { unknownTypeMessage } from './type-check';
+import { UsageError } from './usage-error';
+
+/** Exit codes of `publish --wait` (also in the usage and the README). */
+export const EXIT_REFUSED = 3;
+export const EXIT_NO_OUTCOME = 4;
+const DEFAULT_TIMEOUT_SECONDS = 60;
 
 const warn = (line: string) => process.stderr.write(`artifact-store: warning: ${line}\n`);
 
@@ -55,12 +76,23 @@ export function requestFrom(file: string, options: Options): StoreRequestInput {
       reason: 'published with the artifact-store CLI',
     };
   }
+  const revise = str(options, 'revise');
+  if (revise !== undefined) {
+    if (revise !== 'latest' && !/^[1-9][0-9]{0,6}$/.test(revise)) {
+      throw new UsageError(`--revise takes a version number or latest, not ${revise}`);
+    }
+    request.expected_version = revise === 'latest' ? 'latest' : Number(revise);
+  }
+  const aliases = strings(options, 'alias');
+  if (aliases.length) request.aliases = aliases;
   if (!request.artifact_type) throw new Error('a bare artifact needs --type (and --tenant)');
   if (!request.tenant_id) throw new Error('a bare artifact needs --tenant');
   return request;
 }
 
 export async function publishCommand(file: string, options: Options): Promise<void> {
+  if (options.timeout !== undefined && !options.wait) throw new UsageError('--timeout goes with --wait');
+  const seconds = options.wait ? timeoutSeconds(options) : 0;
   const request = requestFrom(file, options);
   const unknown = unknownTypeMessage(request.artifact_type);
   if (unknown && options['strict-type']) throw new Error(`${unknown} (--strict-type)`);
@@ -79,11 +111,54 @@ export async function publishCommand(file: string, options: Options): Promise<vo
           ? undefined
           : `http://${LOCAL.host}:${LOCAL.ports.gcs}`),
     });
-    const result = await withProgress(`publishing via ${via}`, () =>
-      publishArtifact(request, { transport: t, blobs }),
+    const wait = options.wait
+      ? {
+          apiUrl: apiUrl(),
+          token: await tokenFor(options, request.tenant_id),
+          timeoutMs: seconds * 1000,
+        }
+      : undefined;
+    const label = `publishing via ${via}${wait ? ', then waiting for the outcome' : ''}`;
+    const result = await withProgress(label, () =>
+      publishArtifact(request, { transport: t, blobs, ...(wait ? { wait } : {}) }),
     );
     process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+    if (result.outcome) reportOutcome(result.outcome, seconds);
   } finally {
     await t.close?.();
+  }
+}
+
+function timeoutSeconds(options: Options): number {
+  const given = str(options, 'timeout');
+  if (given === undefined) return DEFAULT_TIMEOUT_SECONDS;
+  const seconds = Number(given);
+  if (!/^[0-9]+(\.[0-9]+)?$/.test(given) || seconds <= 0 || seconds > 3600) {
+    throw new UsageError(`--timeout takes seconds (more than 0, at most 3600), not ${given}`);
+  }
+  return seconds;
+}
+
+/** The outcome's exit code, with a line on stderr when it is not `stored`. */
+function reportOutcome(outcome: PublishOutcome, seconds: number): void {
+  const say = (line: string) => process.stderr.write(`artifact-store: ${line}\n`);
+  switch (outcome.state) {
+    case 'stored':
+      return;
+    case 'rejected':
+      say(
+        `rejected: ${outcome.error_code} (the request is in quarantine: quarantine list --code ${outcome.error_code})`,
+      );
+      process.exitCode = EXIT_REFUSED;
+      return;
+    case 'deleted':
+      say('refused: this artifact id is deleted, and a deleted id is never stored again');
+      process.exitCode = EXIT_REFUSED;
+      return;
+    default:
+      say(
+        `no outcome within ${seconds} s: not stored yet (the policy may not keep it, or it is still on its way; --timeout to wait longer)`,
+      );
+      process.exitCode = EXIT_NO_OUTCOME;
   }
 }

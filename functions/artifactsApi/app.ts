@@ -13,7 +13,7 @@ import type { ApiDeps } from './context';
 import { answerOptions, applyCors } from './cors';
 import { HttpProblem, problemOf, sendProblem } from './problem';
 import { allowedMethods, findRoute, MethodNotAllowed, matchRoute } from './router';
-import { validateParams, validateQuery } from './validate';
+import { validateBody, validateParams, validateQuery } from './validate';
 
 const REQUEST_ID_RE = /^[A-Za-z0-9._:-]{1,128}$/;
 /** The principal of an operation that needs no token (no tenant's data). */
@@ -47,11 +47,13 @@ export function createApi(deps: ApiDeps): HttpFunction {
         principal,
         params: validateParams(operation, params),
         query: validateQuery(operation.query, req.query),
+        body: operation.body ? validateBody(operation.body, req) : undefined,
         deps,
         log,
       });
     } catch (err) {
-      if (res.destroyed || req.destroyed) {
+      // Not `req.destroyed`: a request whose body was read to its end (a PUT's JSON) is destroyed too.
+      if (res.destroyed || req.socket?.destroyed) {
         // The client went away (before or during the response): nothing to answer, nothing went wrong here.
         outcome.problem = 'client closed the connection';
         log.info('client closed the connection', { error: err });

@@ -6,12 +6,14 @@
  * explicit list costs nothing. Credentials (cookies) are never allowed: the API authenticates with a bearer
  * token only.
  *
- * Preflights (`OPTIONS` with `Access-Control-Request-Method`) are answered here, without authentication.
+ * Preflights (`OPTIONS` with `Access-Control-Request-Method`) are answered here, without authentication,
+ * allowing the methods the path has in the route table (GET, HEAD, DELETE, PUT for aliases).
  */
 import type { Request, Response } from '@google-cloud/functions-framework';
 import { normalizeOrigin } from '../../shared/platform/origins';
 
-export const CORS_ALLOWED_HEADERS = ['Authorization', 'If-None-Match', 'X-Request-Id'];
+/** Content-Type: a JSON body (`PUT .../aliases/{alias}`) is not a CORS-safelisted request. */
+export const CORS_ALLOWED_HEADERS = ['Authorization', 'Content-Type', 'If-None-Match', 'X-Request-Id'];
 export const CORS_EXPOSED_HEADERS = ['ETag', 'X-Request-Id'];
 /** How long a browser may cache a preflight answer (Chromium caps it at 7200). */
 export const CORS_MAX_AGE_SECONDS = 7200;

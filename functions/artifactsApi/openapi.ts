@@ -5,7 +5,8 @@
  * `npm run openapi` (scripts/openapi.ts); a test keeps the committed file equal to this.
  *
  * Parameters: path parameters are described as sent (`io: 'input'`); query parameters as the values they
- * stand for (`io: 'output'`: `limit` is an integer 1-200, sent in decimal as every query value is).
+ * stand for (`io: 'output'`: `limit` is an integer 1-200, sent in decimal as every query value is). Request
+ * bodies as sent (`io: 'input'`), `application/json` only.
  */
 import { z } from 'zod';
 import { IMAGE_TYPES } from '../../shared/domain/image-format';
@@ -105,6 +106,19 @@ function responses(op: AnyOperation, head: boolean): Json {
   return { ...out, ...problems(...op.problems) };
 }
 
+/** The operation's JSON request body, when it takes one. */
+function requestBody(op: AnyOperation): Json {
+  if (!op.body) return {};
+  const { description, ...schema } = jsonSchema(op.body, 'input');
+  return {
+    requestBody: {
+      required: true,
+      ...(description ? { description } : {}),
+      content: { 'application/json': { schema } },
+    },
+  };
+}
+
 function operationObject(op: AnyOperation, head = false): Json {
   const doc = head ? op.head! : op;
   const query = (op.query as unknown as { shape?: Record<string, z.ZodType> }).shape ?? {};
@@ -129,6 +143,7 @@ function operationObject(op: AnyOperation, head = false): Json {
           ],
         }
       : {}),
+    ...(head ? {} : requestBody(op)),
     responses: head
       ? responses(
           { ...op, responses: Object.fromEntries(Object.entries(op.responses).filter(([s]) => s === '200')) },
@@ -158,11 +173,16 @@ export function buildOpenApiDocument(operations: AnyOperation[]): Json {
       title: 'Artifact store API',
       version: API_VERSION,
       description:
-        "Read and delete the artifacts the platform's orchestrators stored, per tenant. Every operation but this document needs `Authorization: Bearer <JWT>`; the tenant comes from the token. Errors are `application/problem+json`. Generated from the zod schemas the API validates with; do not edit by hand.",
+        "Read and delete the artifacts the platform's orchestrators stored, per tenant: their versions, aliases and status. Every operation but this document needs `Authorization: Bearer <JWT>`; the tenant comes from the token. Errors are `application/problem+json`. Generated from the zod schemas the API validates with; do not edit by hand.",
     },
     tags: [
       { name: 'artifacts', description: 'Artifact envelopes and documents.' },
       { name: 'visuals', description: 'The images of an artifact.' },
+      {
+        name: 'versions',
+        description: 'The immutable versions of an artifact, and the aliases naming them.',
+      },
+      { name: 'status', description: 'What became of a published artifact.' },
       { name: 'meta', description: 'This document.' },
     ],
     security: [{ bearerAuth: [] }],

@@ -22,13 +22,15 @@ export interface ResponseSpec {
   content?: Record<string, unknown>;
 }
 
-export interface OperationContext<Params, Query> {
+export interface OperationContext<Params, Query, Body = undefined> {
   req: Request;
   res: Response;
   /** Present on operations with `auth: true`. */
   principal: Principal;
   params: Params;
   query: Query;
+  /** The validated JSON body (operations that declare `body`; undefined otherwise). */
+  body: Body;
   deps: ApiDeps;
   log: Logger;
 }
@@ -37,12 +39,13 @@ type ParamsOf<N extends readonly PathParamName[]> = { [K in N[number]]: string }
 
 /** What the router hands any operation; `operation()` narrows it to the declared parameters. */
 export type AnyOperation = Omit<Operation, 'handler'> & {
-  handler: (ctx: OperationContext<Record<string, string>, unknown>) => Promise<void>;
+  handler: (ctx: OperationContext<Record<string, string>, unknown, unknown>) => Promise<void>;
 };
 
 export interface Operation<
   N extends readonly PathParamName[] = readonly PathParamName[],
   Q extends z.ZodType = z.ZodType,
+  B extends z.ZodType = z.ZodType<undefined>,
 > {
   operationId: string;
   method: Method;
@@ -50,6 +53,11 @@ export interface Operation<
   path: string;
   params: N;
   query: Q;
+  /**
+   * The request body, when the operation takes one: JSON only (`application/json`; any other type is a 415, no
+   * body or one this schema refuses a 400), validated before the handler runs (validate.ts).
+   */
+  body?: B;
   /** false: no token needed (only the OpenAPI document). */
   auth: boolean;
   summary: string;
@@ -61,13 +69,15 @@ export interface Operation<
   problems: ProblemResponseId[];
   /** Documented separately for HEAD (GET operations answer HEAD in any case). */
   head?: { operationId: string; summary: string; description?: string };
-  handler: (ctx: OperationContext<ParamsOf<N>, z.output<Q>>) => Promise<void>;
+  handler: (ctx: OperationContext<ParamsOf<N>, z.output<Q>, z.output<B>>) => Promise<void>;
 }
 
-/** Declares an operation with its parameter and query types inferred for the handler. */
-export function operation<const N extends readonly PathParamName[], Q extends z.ZodType>(
-  op: Operation<N, Q>,
-): AnyOperation {
+/** Declares an operation with its parameter, query and body types inferred for the handler. */
+export function operation<
+  const N extends readonly PathParamName[],
+  Q extends z.ZodType,
+  B extends z.ZodType = z.ZodType<undefined>,
+>(op: Operation<N, Q, B>): AnyOperation {
   return op as unknown as AnyOperation;
 }
 

@@ -33,7 +33,7 @@ export const PROBLEM_RESPONSES = {
   BadRequest: {
     kind: 'bad_request',
     description:
-      'Bad id, visual name or query (unknown or repeated parameter, bad limit, invalid cursor), or a service_role token without `tenant_id`.',
+      'Bad id, visual name, alias or query (unknown or repeated parameter, bad limit or version, both `version` and `alias`, invalid cursor), a request body that is missing or not what the operation takes, or a service_role token without `tenant_id`.',
   },
   Unauthorized: {
     kind: 'unauthorized',
@@ -44,7 +44,11 @@ export const PROBLEM_RESPONSES = {
   NotFound: {
     kind: 'not_found',
     description:
-      "No such artifact or visual for this tenant: missing, deleted, expired or another tenant's (never 403, so existence does not leak).",
+      "No such artifact, version, alias or visual for this tenant: missing, deleted, expired or another tenant's (never 403, so existence does not leak).",
+  },
+  UnsupportedMediaType: {
+    kind: 'unsupported_media_type',
+    description: 'The request body is not `application/json` (the only type an operation with a body takes).',
   },
   InternalError: { kind: 'internal', description: 'An unexpected error.' },
   Unavailable: {

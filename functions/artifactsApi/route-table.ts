@@ -6,13 +6,19 @@
 import { z } from 'zod';
 import { CONTENTS, openApiJson } from './openapi';
 import { type AnyOperation, operation } from './operation';
+import { deleteAlias } from './routes/delete-alias';
 import { deleteArtifact } from './routes/delete-artifact';
 import { getArtifact } from './routes/get-artifact';
+import { getStatus } from './routes/get-status';
 import { getVisual } from './routes/get-visual';
 import { listArtifacts } from './routes/list-artifacts';
-import { GetQuery, ListQuery, TenantOnlyQuery } from './schemas';
+import { listVersions } from './routes/list-versions';
+import { setAlias } from './routes/set-alias';
+import { GetQuery, ListQuery, SetAliasBody, TenantOnlyQuery, VersionsQuery, VisualQuery } from './schemas';
 
 const READ_PROBLEMS = ['BadRequest', 'Unauthorized', 'NotFound', 'InternalError', 'Unavailable'] as const;
+const VERSION_SELECTION =
+  'The version is chosen with `?version=N` or `?alias=NAME` (at most one; `alias=latest` and neither mean the newest version). A version or alias the artifact does not have, or a version that expired, is a 404 like a missing artifact.';
 
 export const OPERATIONS: AnyOperation[] = [
   operation({
@@ -37,7 +43,8 @@ export const OPERATIONS: AnyOperation[] = [
     params: ['id'],
     query: GetQuery,
     auth: true,
-    summary: 'One artifact: envelope and document',
+    summary: 'One artifact: envelope and document, of one version',
+    description: `The envelope carries \`version\`, \`latest_version\` and the \`aliases\` pointing at this version. ${VERSION_SELECTION}`,
     tags: ['artifacts'],
     responses: { '200': { description: 'The artifact.', schema: 'Artifact' } },
     problems: [...READ_PROBLEMS],
@@ -52,7 +59,7 @@ export const OPERATIONS: AnyOperation[] = [
     auth: true,
     summary: 'Delete an artifact: its objects, then its row',
     description:
-      'Afterwards no object of the artifact remains and it reads as not found; a second delete is a 404.',
+      'Every version goes, with its objects and aliases: afterwards no object of the artifact remains and it reads as not found; a second delete is a 404.',
     tags: ['artifacts'],
     responses: { '204': { description: 'Deleted.' } },
     problems: [...READ_PROBLEMS],
@@ -63,11 +70,10 @@ export const OPERATIONS: AnyOperation[] = [
     method: 'GET',
     path: '/api/artifacts/{id}/visuals/{name}',
     params: ['id', 'name'],
-    query: TenantOnlyQuery,
+    query: VisualQuery,
     auth: true,
-    summary: 'The bytes of one visual',
-    description:
-      'With VISUAL_URL_MODE=proxy (default) the bytes are streamed from storage with a strong ETag; `If-None-Match` answers 304. With VISUAL_URL_MODE=signed the answer is a 302 to a short-lived V4 signed URL of the object.',
+    summary: 'The bytes of one visual, of one version',
+    description: `With VISUAL_URL_MODE=proxy (default) the bytes are streamed from storage with a strong ETag; \`If-None-Match\` answers 304. With VISUAL_URL_MODE=signed the answer is a 302 to a short-lived V4 signed URL of the object. ${VERSION_SELECTION}`,
     tags: ['visuals'],
     requestHeaders: [
       {
@@ -94,6 +100,66 @@ export const OPERATIONS: AnyOperation[] = [
       description: 'As GET, without the body.',
     },
     handler: getVisual,
+  }),
+  operation({
+    operationId: 'listVersions',
+    method: 'GET',
+    path: '/api/artifacts/{id}/versions',
+    params: ['id'],
+    query: VersionsQuery,
+    auth: true,
+    summary: 'The versions of an artifact, newest first',
+    description:
+      'Keyset pagination: follow `next_cursor` until it is null. A cursor is bound to the tenant and the artifact it was issued for.',
+    tags: ['versions'],
+    responses: { '200': { description: 'One page.', schema: 'VersionList' } },
+    problems: [...READ_PROBLEMS],
+    handler: listVersions,
+  }),
+  operation({
+    operationId: 'setAlias',
+    method: 'PUT',
+    path: '/api/artifacts/{id}/aliases/{alias}',
+    params: ['id', 'alias'],
+    query: TenantOnlyQuery,
+    body: SetAliasBody,
+    auth: true,
+    summary: 'Point an alias at a version',
+    description:
+      'Creates the alias or moves it (to any version, older ones too), atomically. The body is `application/json` `{"version": N}`. A version or artifact that does not exist is a 404; `latest` (implicit) or a malformed alias or body is a 400.',
+    tags: ['versions'],
+    responses: { '200': { description: 'The alias now points at the version.', schema: 'AliasAssignment' } },
+    problems: [...READ_PROBLEMS, 'UnsupportedMediaType'],
+    handler: setAlias,
+  }),
+  operation({
+    operationId: 'deleteAlias',
+    method: 'DELETE',
+    path: '/api/artifacts/{id}/aliases/{alias}',
+    params: ['id', 'alias'],
+    query: TenantOnlyQuery,
+    auth: true,
+    summary: 'Remove an alias',
+    description: 'The version it pointed at stays. No such alias (or artifact) is a 404.',
+    tags: ['versions'],
+    responses: { '204': { description: 'Removed.' } },
+    problems: [...READ_PROBLEMS],
+    handler: deleteAlias,
+  }),
+  operation({
+    operationId: 'getStatus',
+    method: 'GET',
+    path: '/api/artifacts/{id}/status',
+    params: ['id'],
+    query: TenantOnlyQuery,
+    auth: true,
+    summary: 'What became of an artifact id',
+    description:
+      "For producers that published and want the outcome: `stored` (with the latest version), `rejected` (the store refused the request; with its error code, while nothing is stored under the id), `deleted`, or `unknown`. Always 200 for a valid id: another tenant's id is `unknown`, exactly like an id never seen (or a request still on its way, or one the policy did not keep).",
+    tags: ['status'],
+    responses: { '200': { description: 'The state of the id.', schema: 'ArtifactStatus' } },
+    problems: ['BadRequest', 'Unauthorized', 'InternalError', 'Unavailable'],
+    handler: getStatus,
   }),
   operation({
     operationId: 'getOpenApiDocument',

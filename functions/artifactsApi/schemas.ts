@@ -7,7 +7,14 @@
 import { z } from 'zod';
 import { ArtifactRowMetadata, VisualDetail as VisualDetailSchema } from '../../shared/domain/artifact-row';
 import { MaterializationDecision } from '../../shared/domain/materialization';
-import { ArtifactTypeName, TenantId, VISUAL_NAME_MAX, VISUAL_NAME_RE } from '../../shared/domain/names';
+import {
+  ALIAS_RE,
+  AliasName,
+  ArtifactTypeName,
+  TenantId,
+  VISUAL_NAME_MAX,
+  VISUAL_NAME_RE,
+} from '../../shared/domain/names';
 
 /** The named schemas of the OpenAPI document. */
 export const components = z.registry<{ id: string }>();
@@ -37,10 +44,15 @@ export const VisualNameParam = z
     'The visual name: the dot path of keys from the document root, e.g. `components.current_state.chart_visual`.',
   );
 
-/** The path parameters of the route table, by the name their templates use, with their component ids. */
+export const AliasParam = AliasName.describe(
+  'An alias: lower-case letters, digits, `_` and `-`, starting with a letter, at most 40. `latest` is implicit (always the newest version): it cannot be set or removed.',
+);
+
+/** The path parameters of the route table, by the name their templates use: schema, component id, label. */
 export const PATH_PARAMS = {
-  id: { schema: ArtifactIdParam, component: 'ArtifactId' },
-  name: { schema: VisualNameParam, component: 'VisualName' },
+  id: { schema: ArtifactIdParam, component: 'ArtifactId', label: 'artifact id' },
+  name: { schema: VisualNameParam, component: 'VisualName', label: 'visual name' },
+  alias: { schema: AliasParam, component: 'AliasName', label: 'alias' },
 } as const;
 export type PathParamName = keyof typeof PATH_PARAMS;
 
@@ -59,32 +71,88 @@ const Limit = z
   .default(50)
   .describe('Page size, 1 to 200.');
 
+const Cursor = (what: string) =>
+  z
+    .string()
+    .min(1)
+    .max(1000)
+    .optional()
+    .describe(`The \`next_cursor\` of the previous page, as given: ${what}`);
+
 export const ListQuery = z.strictObject({
   artifact_type: ArtifactTypeName.optional().describe('Only artifacts of this type.'),
   execution_id: Filter.optional().describe('Only artifacts whose metadata has this `execution_id`.'),
   session_id: Filter.optional().describe('Only artifacts whose metadata has this `session_id`.'),
   limit: Limit,
-  cursor: z
-    .string()
-    .min(1)
-    .max(1000)
-    .optional()
-    .describe(
-      'The `next_cursor` of the previous page, as given: opaque, and valid only for the same tenant and filters.',
-    ),
+  cursor: Cursor('opaque, and valid only for the same tenant and filters.'),
   tenant_id: TenantIdParam.optional(),
 });
 export type ListQuery = z.infer<typeof ListQuery>;
 
-export const GetQuery = z.strictObject({
-  visuals: z
-    .enum(['reference', 'inline'])
-    .default('reference')
-    .describe(
-      '`reference` (default): each visual is a reference with a `url`. `inline`: each visual gets its `image_base64` back, so the document is exactly the one that was published.',
-    ),
+/** The largest version number (PostgreSQL `integer`). */
+export const MAX_VERSION = 2_147_483_647;
+
+/** A version number as a JSON value (request bodies). */
+export const VersionNumber = z.int().min(1).max(MAX_VERSION);
+
+/** A version number in the query: a positive decimal integer, strictly (no sign, zeros ahead, exponent). */
+const VersionQuery = z
+  .string()
+  .regex(/^[1-9][0-9]{0,9}$/, 'a positive integer')
+  .transform(Number)
+  .pipe(VersionNumber)
+  .describe('A version number (1, 2, 3, ... in commit order). At most one of `version` and `alias`.');
+
+const AliasQuery = z
+  .string()
+  .regex(ALIAS_RE, 'an alias: lower-case letters, digits, _ and -, starting with a letter, at most 40')
+  .describe(
+    'The version an alias points at; `latest` is the newest version (the default). At most one of `version` and `alias`.',
+  );
+
+/** `version` and `alias` name one version: at most one of them. */
+function oneVersion<S extends z.ZodType<{ version?: number | undefined; alias?: string | undefined }>>(
+  schema: S,
+): S {
+  return schema.refine((q) => q.version === undefined || q.alias === undefined, {
+    message: 'give version or alias, not both',
+    path: ['alias'],
+  }) as unknown as S;
+}
+
+export const GetQuery = oneVersion(
+  z.strictObject({
+    visuals: z
+      .enum(['reference', 'inline'])
+      .default('reference')
+      .describe(
+        '`reference` (default): each visual is a reference with a `url` (naming the version read). `inline`: each visual gets its `image_base64` back, so the document is exactly the one that was published.',
+      ),
+    version: VersionQuery.optional(),
+    alias: AliasQuery.optional(),
+    tenant_id: TenantIdParam.optional(),
+  }),
+);
+
+export const VisualQuery = oneVersion(
+  z.strictObject({
+    version: VersionQuery.optional(),
+    alias: AliasQuery.optional(),
+    tenant_id: TenantIdParam.optional(),
+  }),
+);
+
+export const VersionsQuery = z.strictObject({
+  limit: Limit,
+  cursor: Cursor('opaque, and valid only for the same tenant and artifact.'),
   tenant_id: TenantIdParam.optional(),
 });
+
+export const SetAliasBody = z
+  .strictObject({
+    version: VersionNumber.describe('The version the alias is to point at.'),
+  })
+  .describe('The version to point the alias at; no other field.');
 
 export const TenantOnlyQuery = z.strictObject({ tenant_id: TenantIdParam.optional() });
 
@@ -128,6 +196,13 @@ export const ArtifactSummary = component(
     file_size: z.int().min(0),
     file_hash: z.string().describe('sha256 (hex) of the manifest.'),
     metadata: RowMetadata,
+    version: VersionNumber.describe(
+      'The version described here (its manifest, size, hash, expiry, metadata).',
+    ),
+    latest_version: VersionNumber.describe("The artifact's newest version."),
+    aliases: z
+      .array(z.string())
+      .describe('The aliases pointing at this version, sorted (`latest` is implicit).'),
   }),
 );
 
@@ -151,6 +226,54 @@ export const ListResponse = component(
   }),
 );
 
+export const VersionSummary = component(
+  'VersionSummary',
+  'One version of an artifact: when it was stored, its manifest size and hash, expiry, the aliases pointing at it, and what the store recorded about it.',
+  z.object({
+    version: VersionNumber,
+    created_at: Timestamp,
+    file_size: z.int().min(0),
+    file_hash: z.string().describe('sha256 (hex) of the manifest of this version.'),
+    expires_at: Timestamp.nullable().describe(
+      'When this version stops being served; null: kept until deleted.',
+    ),
+    aliases: z.array(z.string()).describe('The aliases pointing at this version, sorted.'),
+    metadata: RowMetadata,
+  }),
+);
+
+export const VersionList = component(
+  'VersionList',
+  'One page of the versions of an artifact, newest first.',
+  z.object({
+    items: z.array(VersionSummary),
+    next_cursor: z
+      .string()
+      .nullable()
+      .describe('Pass as `cursor` to get the next page; null on the last page.'),
+  }),
+);
+
+export const AliasAssignment = component(
+  'AliasAssignment',
+  'An alias and the version it now points at.',
+  z.object({ alias: z.string(), version: VersionNumber }),
+);
+
+export const StatusResponse = component(
+  'ArtifactStatus',
+  "What became of an artifact id, for the caller's tenant: `stored` (with its latest version), `rejected` (the store refused it; with the error code), `deleted`, or `unknown` (never seen, still on its way, or another tenant's: exactly alike).",
+  z.discriminatedUnion('state', [
+    z.object({ state: z.literal('stored'), version: VersionNumber }),
+    z.object({
+      state: z.literal('rejected'),
+      error_code: z.string().describe('The stable error code of the refusal (e.g. `VERSION_CONFLICT`).'),
+    }),
+    z.object({ state: z.literal('deleted') }),
+    z.object({ state: z.literal('unknown') }),
+  ]),
+);
+
 export const ProblemSchema = component(
   'Problem',
   'An RFC 9457 problem (`application/problem+json`). `type` is a stable URN per kind of problem.',
@@ -166,4 +289,7 @@ export const ProblemSchema = component(
 export type ArtifactSummary = z.infer<typeof ArtifactSummary>;
 export type ArtifactEnvelope = z.infer<typeof ArtifactEnvelope>;
 export type ListResponse = z.infer<typeof ListResponse>;
+export type VersionList = z.infer<typeof VersionList>;
+export type AliasAssignment = z.infer<typeof AliasAssignment>;
+export type StatusResponse = z.infer<typeof StatusResponse>;
 export type Problem = z.infer<typeof ProblemSchema>;

@@ -1,4 +1,5 @@
 /** Request validation with the API's zod schemas; any failure is a 400 problem naming the fields. */
+import type { Request } from '@google-cloud/functions-framework';
 import type { z } from 'zod';
 import { formatIssues } from '../../shared/domain/schema-issues';
 import type { AnyOperation } from './operation';
@@ -36,7 +37,27 @@ function safeName(name: string): string {
 export function validateParams(operation: AnyOperation, raw: Record<string, string>): Record<string, string> {
   const out: Record<string, string> = {};
   for (const name of operation.params) {
-    out[name] = validate(PATH_PARAMS[name].schema, raw[name], name === 'id' ? 'artifact id' : 'visual name');
+    const param = PATH_PARAMS[name];
+    out[name] = validate(param.schema, raw[name], param.label);
   }
   return out;
+}
+
+/** Whether the request carries a body at all (RFC 9112 6.3: a Transfer-Encoding, or a non-zero length). */
+function hasBody(req: Request): boolean {
+  const length = req.header('content-length');
+  return req.header('transfer-encoding') !== undefined || (length !== undefined && length !== '0');
+}
+
+/**
+ * The JSON body of an operation that takes one. functions-framework has parsed it already (an
+ * `application/json` body that is not JSON never reaches the function: the framework answers 400 itself).
+ * No body: 400. Another media type: 415. A body the schema refuses: 400 naming the fields.
+ */
+export function validateBody<S extends z.ZodType>(schema: S, req: Request): z.infer<S> {
+  if (!hasBody(req)) throw new HttpProblem('bad_request', 'invalid body: a JSON body is required');
+  if (!req.is('application/json')) {
+    throw new HttpProblem('unsupported_media_type', 'the body must be application/json');
+  }
+  return validate(schema, req.body, 'body');
 }

@@ -159,10 +159,10 @@ describe('GET /api/artifacts/{id}', () => {
       title: `artifact of ${tenant} flow`,
       format: 'png',
       content_type: 'image/png',
-      url: `/api/artifacts/${stored.id}/visuals/workflow_visual`,
+      url: `/api/artifacts/${stored.id}/visuals/workflow_visual?version=1`,
     });
     expect(artifact.components.current_state.chart_visual.url).toBe(
-      `/api/artifacts/${stored.id}/visuals/components.current_state.chart_visual`,
+      `/api/artifacts/${stored.id}/visuals/components.current_state.chart_visual?version=1`,
     );
     expect(JSON.stringify(artifact)).not.toContain('image_base64');
   });
@@ -354,7 +354,7 @@ describe('CORS', () => {
     expect(res.headers.get('access-control-allow-origin')).toBe(ORIGIN);
     expect(res.headers.get('access-control-allow-methods')).toBe('GET, DELETE, HEAD');
     expect(res.headers.get('access-control-allow-headers')).toBe(
-      'Authorization, If-None-Match, X-Request-Id',
+      'Authorization, Content-Type, If-None-Match, X-Request-Id',
     );
     expect(res.headers.get('access-control-max-age')).toBe('7200');
     expect(res.headers.get('access-control-allow-credentials')).toBeNull();

@@ -52,3 +52,27 @@ describe('list cursors', () => {
     refused(() => codec.decode(other, 'tenant-a', filter));
   });
 });
+
+describe('versions cursors', () => {
+  const artifact = '5f0c6a52-8d0e-4d7b-9d53-2f3b1b1f7a10';
+  const cursor = codec.encodeVersions(7, 'tenant-a', artifact);
+  const refusedVersions = (fn: () => unknown) => {
+    expect(fn).toThrow('cursor is not valid for these versions');
+  };
+
+  it('round-trip for the same tenant and artifact', () => {
+    expect(codec.decodeVersions(cursor, 'tenant-a', artifact)).toBe(7);
+    expect(cursor).not.toContain('tenant-a');
+  });
+
+  it('are refused for another tenant or artifact, altered, or as list cursors (and the reverse)', () => {
+    refusedVersions(() => codec.decodeVersions(cursor, 'tenant-b', artifact));
+    refusedVersions(() => codec.decodeVersions(cursor, 'tenant-a', '00000000-0000-4000-8000-000000000000'));
+    const [body, mac] = cursor.split('.') as [string, string];
+    const payload = JSON.parse(Buffer.from(body, 'base64url').toString('utf8'));
+    const altered = Buffer.from(JSON.stringify({ ...payload, v: 99 })).toString('base64url');
+    refusedVersions(() => codec.decodeVersions(`${altered}.${mac}`, 'tenant-a', artifact));
+    refusedVersions(() => codec.decodeVersions(codec.encode(position, 'tenant-a', {}), 'tenant-a', artifact));
+    refused(() => codec.decode(cursor, 'tenant-a', {}));
+  });
+});

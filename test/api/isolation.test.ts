@@ -1,7 +1,9 @@
 /**
  * The tenant-isolation matrix: every route × every kind of caller gets exactly the expected status, no answer
  * to anyone but the owner mentions the artifact, a foreign artifact's 404 is the same answer as a missing
- * one's, and nothing a non-owner does changes the artifact.
+ * one's (and its status the same `unknown` as a missing one's), and nothing a non-owner does changes the
+ * artifact, its versions or its aliases. The artifact has a real version 2 (written and recorded through the
+ * stack's own stores) with an alias.
  */
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -9,6 +11,7 @@ import type { ListResponse } from '../../functions/artifactsApi/schemas';
 import {
   type ApiHarness,
   headerNames,
+  PNG_BASE64,
   type StoredArtifact,
   startApiHarness,
   uniqueTenant,
@@ -20,14 +23,40 @@ const owner = uniqueTenant('iso-owner');
 const stranger = uniqueTenant('iso-stranger');
 let artifact: StoredArtifact;
 
-type RouteName = 'list' | 'get' | 'get inline' | 'visual' | 'delete';
-const ROUTES: Record<RouteName, { method: string; path: (id: string) => string }> = {
+type RouteName =
+  | 'list'
+  | 'get'
+  | 'get inline'
+  | 'get version 1'
+  | 'get alias'
+  | 'visual'
+  | 'visual version 1'
+  | 'versions'
+  | 'status'
+  | 'alias set'
+  | 'alias delete'
+  | 'delete';
+const CHART = 'components.current_state.chart_visual';
+interface Route {
+  method: string;
+  /** `owner`: the caller is owner-like (its own alias to delete). */
+  path: (id: string, caller?: { owner: boolean; index: number }) => string;
+  body?: unknown;
+}
+const ROUTES: Record<RouteName, Route> = {
   list: { method: 'GET', path: () => '/api/artifacts' },
   get: { method: 'GET', path: (id) => `/api/artifacts/${id}` },
   'get inline': { method: 'GET', path: (id) => `/api/artifacts/${id}?visuals=inline` },
-  visual: {
-    method: 'GET',
-    path: (id) => `/api/artifacts/${id}/visuals/components.current_state.chart_visual`,
+  'get version 1': { method: 'GET', path: (id) => `/api/artifacts/${id}?version=1&visuals=inline` },
+  'get alias': { method: 'GET', path: (id) => `/api/artifacts/${id}?alias=prod` },
+  visual: { method: 'GET', path: (id) => `/api/artifacts/${id}/visuals/${CHART}` },
+  'visual version 1': { method: 'GET', path: (id) => `/api/artifacts/${id}/visuals/${CHART}?version=1` },
+  versions: { method: 'GET', path: (id) => `/api/artifacts/${id}/versions` },
+  status: { method: 'GET', path: (id) => `/api/artifacts/${id}/status` },
+  'alias set': { method: 'PUT', path: (id) => `/api/artifacts/${id}/aliases/matrix`, body: { version: 1 } },
+  'alias delete': {
+    method: 'DELETE',
+    path: (id, caller) => `/api/artifacts/${id}/aliases/${caller?.owner ? `own-${caller.index}` : 'prod'}`,
   },
   delete: { method: 'DELETE', path: (id) => `/api/artifacts/${id}` },
 };
@@ -71,9 +100,14 @@ const CALLERS: Caller[] = [
 
 function expectedStatus(caller: Caller, route: RouteName): number {
   if (typeof caller.expect === 'number') return caller.expect;
-  if (route === 'list') return 200;
+  if (route === 'list' || route === 'status') return 200;
   if (caller.expect === 'foreign') return 404;
-  return route === 'delete' ? 204 : 200;
+  return route === 'delete' || route === 'alias delete' ? 204 : 200;
+}
+
+/** The `own-{i}` aliases of the callers that could not delete theirs (none: every owner-like caller did). */
+function ownersLeft(): string[] {
+  return CALLERS.flatMap((c, i) => (c.expect === 'owner' ? [] : [`own-${i}`])).sort();
 }
 
 function withTenant(path: string, tenant?: string): string {
@@ -83,7 +117,7 @@ function withTenant(path: string, tenant?: string): string {
 
 /** Artifacts the owner-like callers may delete (one each), so the shared one survives the matrix. */
 const deletable = new Map<string, StoredArtifact>();
-/** 404 bodies (without request id) and header sets for a missing id, per route. */
+/** 404 bodies (the status route: its 200 body), without request id, and header sets for a missing id. */
 const missing = new Map<RouteName, { body: Record<string, unknown>; headers: string[] }>();
 
 const comparableHeaders = (res: Response) =>
@@ -92,18 +126,31 @@ const comparableHeaders = (res: Response) =>
     .map((k) => `${k}: ${k === 'content-length' ? '(n)' : res.headers.get(k)}`)
     .sort();
 
+/** The second version's document: its chart now has the flow's bytes (so it reuses that object). */
+const revised = (document: Record<string, unknown>) => ({
+  ...document,
+  components: {
+    current_state: {
+      summary: 'later',
+      chart_visual: { image_base64: PNG_BASE64, caption: 'chart, revised' },
+    },
+  },
+});
+
 beforeAll(async () => {
   h = await startApiHarness();
   artifact = await h.store(owner);
+  await h.revise(artifact, 2, { document: revised(artifact.document), aliases: ['prod'] });
   await Promise.all(
     CALLERS.filter((c) => c.expect === 'owner').map(async (c) => deletable.set(c.name, await h.store(owner))),
   );
-  for (const route of ['get', 'get inline', 'visual', 'delete'] as RouteName[]) {
-    const res = await h.call(ROUTES[route].path(randomUUID()), {
-      method: ROUTES[route].method,
-      token: await h.user(owner),
-    });
-    expect(res.status).toBe(404);
+  for (const [index] of CALLERS.entries()) {
+    expect(await h.t.metadata.setAlias(artifact.id, owner, `own-${index}`, 1)).toBe('set');
+  }
+  for (const route of Object.keys(ROUTES).filter((r) => r !== 'list') as RouteName[]) {
+    const { method, path, body } = ROUTES[route];
+    const res = await h.call(path(randomUUID()), { method, token: await h.user(owner), body });
+    expect(res.status).toBe(route === 'status' ? 200 : 404);
     missing.set(route, { body: withoutRequestId(await res.json()), headers: comparableHeaders(res) });
   }
 }, 120_000);
@@ -114,10 +161,12 @@ afterAll(async () => {
 describe.each(CALLERS)('$name', (caller) => {
   it.each(Object.keys(ROUTES) as RouteName[])('%s', async (route) => {
     const target = route === 'delete' && caller.expect === 'owner' ? deletable.get(caller.name)! : artifact;
-    const { method, path } = ROUTES[route];
+    const { method, path, body } = ROUTES[route];
     const token = await caller.token();
-    const res = await h.call(withTenant(path(target.id), caller.tenantParam), {
+    const who = { owner: caller.expect === 'owner', index: CALLERS.indexOf(caller) };
+    const res = await h.call(withTenant(path(target.id, who), caller.tenantParam), {
       method,
+      body,
       ...(token ? { token } : {}),
     });
     const text = await res.text();
@@ -127,6 +176,9 @@ describe.each(CALLERS)('$name', (caller) => {
     if (caller.expect === 'owner') {
       if (route === 'list')
         expect((JSON.parse(text) as ListResponse).items.map((i) => i.artifact_id)).toContain(target.id);
+      if (route === 'status') expect(JSON.parse(text)).toEqual({ state: 'stored', version: 2 });
+      if (route === 'get alias') expect(JSON.parse(text)).toMatchObject({ version: 2, aliases: ['prod'] });
+      if (route === 'get version 1') expect(JSON.parse(text).artifact).toEqual(target.document);
       return;
     }
     // Nobody but the owner learns anything about the artifact: not its id, tenant, type or content.
@@ -151,12 +203,28 @@ describe.each(CALLERS)('$name', (caller) => {
 
 describe('after the matrix', () => {
   it('the shared artifact is intact: nobody but its owner could change it', async () => {
-    const res = await h.call(`/api/artifacts/${artifact.id}?visuals=inline`, { token: await h.user(owner) });
+    const token = await h.user(owner);
+    const res = await h.call(`/api/artifacts/${artifact.id}?visuals=inline`, { token });
     expect(res.status).toBe(200);
-    expect((await res.json()).artifact).toEqual(artifact.document);
+    expect((await res.json()).artifact).toEqual(revised(artifact.document));
+    const first = await h.call(`/api/artifacts/${artifact.id}?version=1&visuals=inline`, { token });
+    expect((await first.json()).artifact).toEqual(artifact.document);
     expect(await h.t.metadata.get(artifact.id, owner)).toMatchObject({ uuid: artifact.id, deleted: false });
+    // Two manifests and the first version's three visuals: the second's chart has the flow's bytes, so it
+    // references the first version's object.
     const objects = await h.t.objects(`artifacts/report/${owner}/${artifact.id}`);
-    expect(objects).toHaveLength(1 + artifact.row.metadata.visuals.length);
+    expect(objects).toHaveLength(2 + artifact.row.metadata.visuals.length);
+    // The owners' own aliases are gone, the owners' `matrix` points at 1, `prod` is still at 2.
+    const versions = await h.t.metadata.versions(artifact.id, owner, 10);
+    expect(versions?.items.map((v) => [v.version, v.aliases])).toEqual([
+      [2, ['prod']],
+      [1, ['matrix', ...ownersLeft()]],
+    ]);
+  });
+
+  it("another tenant's artifact never appeared in a status, nor a deleted one's versions", async () => {
+    const status = await h.call(`/api/artifacts/${artifact.id}/status`, { token: await h.user(stranger) });
+    expect(await status.json()).toEqual({ state: 'unknown' });
   });
 
   it('every owner-like delete left nothing of its artifact', async () => {

@@ -60,7 +60,7 @@ describe('real responses', () => {
     method: string,
     path: string,
     url: string,
-    init: { token?: string; headers?: Record<string, string> } = {},
+    init: { token?: string; headers?: Record<string, string>; body?: unknown } = {},
   ): Promise<CheckedResponse> {
     const res = await h.call(url, { method, ...init });
     const checked = {
@@ -81,6 +81,7 @@ describe('real responses', () => {
       h.store(tenant, { metadata: { execution_id: 'e', session_id: 's', note: 'extra', n: 1 } }),
       h.store(tenant, { materialization: { mode: 'persist', retention_days: 7 } }),
     ]);
+    await h.revise(stored, 2, { aliases: ['prod'] });
   }, 120_000);
   afterAll(async () => {
     await h?.stop();
@@ -94,6 +95,11 @@ describe('real responses', () => {
       await exchange('GET', '/api/artifacts', '/api/artifacts', { token });
       await exchange('GET', '/api/artifacts/{id}', `/api/artifacts/${id}`, { token });
       await exchange('DELETE', '/api/artifacts/{id}', `/api/artifacts/${id}`, { token });
+      await exchange('GET', '/api/artifacts/{id}/versions', `/api/artifacts/${id}/versions`, { token });
+      await exchange('GET', '/api/artifacts/{id}/status', `/api/artifacts/${id}/status`, { token });
+      const alias = '/api/artifacts/{id}/aliases/{alias}';
+      await exchange('PUT', alias, `/api/artifacts/${id}/aliases/x`, { token, body: { version: 1 } });
+      await exchange('DELETE', alias, `/api/artifacts/${id}/aliases/x`, { token });
       for (const method of ['GET', 'HEAD']) {
         const res = await exchange(
           method,
@@ -146,10 +152,57 @@ describe('real responses', () => {
       await exchange(method, visual, v('workflow_visual', missing), { token });
     }
 
+    await exchange('GET', one, `/api/artifacts/${stored.id}?version=1`, { token });
+    await exchange('GET', one, `/api/artifacts/${stored.id}?alias=prod&visuals=inline`, { token });
+    await exchange('GET', visual, `${v()}?version=1`, { token });
+
+    const versions = '/api/artifacts/{id}/versions';
+    const vs = (q = '', id = stored.id) => `/api/artifacts/${id}/versions${q}`;
+    const page = await exchange('GET', versions, vs('?limit=1'), { token });
+    const next = JSON.parse(page.body.toString('utf8')).next_cursor as string;
+    await exchange('GET', versions, vs(`?limit=1&cursor=${encodeURIComponent(next)}`), { token });
+    await exchange('GET', versions, vs('?limit=0'), { token });
+    await exchange('GET', versions, vs(), {});
+    await exchange('GET', versions, vs('', missing), { token });
+
+    const alias = '/api/artifacts/{id}/aliases/{alias}';
+    const a = (name = 'stable', id = stored.id) => `/api/artifacts/${id}/aliases/${name}`;
+    await exchange('PUT', alias, a(), { token, body: { version: 1 } });
+    await exchange('PUT', alias, a('latest'), { token, body: { version: 1 } });
+    await exchange('PUT', alias, a(), { body: { version: 1 } });
+    await exchange('PUT', alias, a(), { token, body: { version: 9 } });
+    await exchange('PUT', alias, a(), {
+      token,
+      body: 'version=1',
+      headers: { 'content-type': 'text/plain' },
+    });
+    await exchange('DELETE', alias, a(), { token });
+    await exchange('DELETE', alias, a(), { token });
+    await exchange('DELETE', alias, a('latest'), { token });
+    await exchange('DELETE', alias, a());
+
+    const status = '/api/artifacts/{id}/status';
+    for (const id of [stored.id, missing, spare.id]) {
+      await exchange('GET', status, `/api/artifacts/${id}/status`, { token });
+    }
+    await exchange('GET', status, '/api/artifacts/nope/status', { token });
+    await exchange('GET', status, `/api/artifacts/${stored.id}/status`);
+
     await exchange('DELETE', one, `/api/artifacts/${spare.id}?x=1`, { token });
     await exchange('DELETE', one, `/api/artifacts/${spare.id}`);
     await exchange('DELETE', one, `/api/artifacts/${spare.id}`, { token });
     await exchange('DELETE', one, `/api/artifacts/${spare.id}`, { token });
+    const deleted = await exchange('GET', status, `/api/artifacts/${spare.id}/status`, { token });
+    expect(JSON.parse(deleted.body.toString('utf8'))).toEqual({ state: 'deleted' });
+    await h.t.metadata.reject({
+      uuid: missing,
+      tenant_id: tenant,
+      message_id: 'openapi-rejected',
+      error_code: 'INVALID_ARTIFACT',
+      quarantine_path: 'quarantine/2026-12-03/openapi-rejected.json',
+    });
+    const rejected = await exchange('GET', status, `/api/artifacts/${missing}/status`, { token });
+    expect(JSON.parse(rejected.body.toString('utf8'))).toMatchObject({ state: 'rejected' });
 
     const served = await exchange('GET', '/api/openapi.json', '/api/openapi.json');
     expect(JSON.parse(served.body.toString('utf8'))).toEqual(doc);

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
 import { withProgress } from '../../cli/progress';
+import { requestFrom } from '../../cli/publish-command';
 import { editDistance, nearestKnownType, unknownTypeMessage } from '../../cli/type-check';
 import { staleReason } from '../../scripts/build-cli.js';
 
@@ -27,6 +28,25 @@ describe('unknown types', () => {
       /^unknown type invoice \(known: workflow, sop, .*hybrid_embeddings\)/,
     );
     expect(unknownTypeMessage('workflow')).toBeUndefined();
+  });
+});
+
+describe('publish options', () => {
+  it('--revise sets expected_version (a number, or latest), --alias the aliases', () => {
+    const root = mkdtempSync(join(tmpdir(), 'cli-request-'));
+    dirs.push(root);
+    const file = join(root, 'bare.json');
+    writeFileSync(file, JSON.stringify({ workflow: { id: 'w', steps: [] } }));
+    const base = { type: 'workflow', tenant: 't1' };
+    expect(requestFrom(file, { ...base, revise: '2', alias: ['prod', 'eu'] })).toMatchObject({
+      expected_version: 2,
+      aliases: ['prod', 'eu'],
+    });
+    expect(requestFrom(file, { ...base, revise: 'latest' }).expected_version).toBe('latest');
+    const plain = requestFrom(file, base);
+    expect(plain.expected_version).toBeUndefined();
+    expect(plain.aliases).toBeUndefined();
+    expect(() => requestFrom(file, { ...base, revise: '-1' })).toThrow(/--revise takes/);
   });
 });
 

@@ -5,6 +5,7 @@
  * with --strict-type), follows the policy a running stack recorded, and says in one line when nothing answers.
  */
 import { execFile } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../local/net';
 import { staleReason } from '../../scripts/build-cli.js';
 import { startTestStack, type TestStack, waitFor } from '../support/stack';
+import { seedVersion } from '../support/versions';
 
 interface Run {
   code: number;
@@ -124,6 +126,106 @@ describe('publish against the local stack', () => {
     expect(refused.stderr).toBe(
       'artifact-store: unknown type wrkflow; did you mean workflow? (--strict-type)\n',
     );
+  });
+});
+
+describe('versions, aliases, status and publish --wait against the local stack', () => {
+  let t: TestStack;
+  let env: Record<string, string>;
+  const tenant = 'cli-versions';
+  beforeAll(async () => {
+    t = await startTestStack();
+    env = { ...t.stack.clientEnv, LOCAL_DATA_DIR: t.stack.options.dataDir };
+  }, 120_000);
+  afterAll(async () => {
+    await t?.stop();
+  });
+  const run = (args: string[]) => cli([...args, '--tenant', tenant], env);
+  const out = (r: Run) => JSON.parse(r.stdout);
+  const publishWait = (args: string[]) =>
+    run(['publish', join(dir, 'bare.json'), '--type', 'workflow', '--wait', ...args]);
+
+  it('get --version and --alias, versions, alias set and rm, status', { timeout: 60_000 }, async () => {
+    const kept = await publishWait(['--persist']);
+    expect(kept.code, kept.stderr).toBe(0);
+    const id = out(kept).artifact_id as string;
+    await seedVersion(
+      t,
+      { artifact_type: 'workflow', tenant_id: tenant, artifact_id: id },
+      { version: 2, document: { workflow: { id: 'cli-bare', steps: [{ id: 's1' }] } } },
+    );
+    const first = await run(['get', id, '--version', '1']);
+    expect(out(first)).toMatchObject({
+      version: 1,
+      latest_version: 2,
+      artifact: { workflow: { steps: [] } },
+    });
+    expect(out(await run(['alias', 'set', id, 'prod', '1']))).toEqual({ alias: 'prod', version: 1 });
+    expect(out(await run(['get', id, '--alias', 'prod']))).toMatchObject({ version: 1, aliases: ['prod'] });
+    const versions = out(await run(['versions', id]));
+    expect(versions.items.map((v: { version: number; aliases: string[] }) => [v.version, v.aliases])).toEqual(
+      [
+        [2, []],
+        [1, ['prod']],
+      ],
+    );
+    const page = out(await run(['versions', id, '--limit', '1']));
+    expect(page.next_cursor).toEqual(expect.any(String));
+    expect(out(await run(['status', id]))).toEqual({ state: 'stored', version: 2 });
+    expect(out(await run(['status', randomUUID()]))).toEqual({ state: 'unknown' });
+    const removed = await run(['alias', 'rm', id, 'prod']);
+    expect(removed.stdout).toBe('alias prod removed\n');
+    const again = await run(['alias', 'rm', id, 'prod']);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toMatch(/^404 .*alias not found/);
+    const both = await run(['get', id, '--version', '1', '--alias', 'prod']);
+    expect(both.code).toBe(2);
+    expect(both.stderr).toMatch(/^artifact-store: get takes --version or --alias, not both/);
+  });
+
+  it('publish --wait: stored exits 0 with the outcome; nothing in time exits 4', {
+    timeout: 60_000,
+  }, async () => {
+    const kept = await publishWait(['--persist']);
+    expect(kept.code, kept.stderr).toBe(0);
+    expect(out(kept).outcome).toEqual({ state: 'stored', version: 1 });
+    // Without --persist the shipped policy keeps nothing: no outcome ever comes.
+    const dropped = await publishWait(['--timeout', '1']);
+    expect(dropped.code).toBe(4);
+    expect(out(dropped).outcome).toEqual({ state: 'unknown' });
+    expect(dropped.stderr).toMatch(/artifact-store: no outcome within 1 s: not stored yet/);
+  });
+
+  it('publish --wait exits 3 on a rejection, naming its code', { timeout: 60_000 }, async () => {
+    // A rejection recorded for the id (as the store records one: by tenant and id), then a publish of it.
+    const id = randomUUID();
+    await t.metadata.reject({
+      uuid: id,
+      tenant_id: tenant,
+      message_id: `cli-${id}`,
+      error_code: 'VERSION_CONFLICT',
+      quarantine_path: `quarantine/2026-12-03/cli-${id}.json`,
+    });
+    const refused = await publishWait(['--id', id, '--revise', '1']);
+    expect(refused.code).toBe(3);
+    expect(out(refused).outcome).toEqual({ state: 'rejected', error_code: 'VERSION_CONFLICT' });
+    expect(refused.stderr).toMatch(/artifact-store: rejected: VERSION_CONFLICT/);
+  });
+
+  it('refuses a bad --revise or --timeout before publishing anything', { timeout: 60_000 }, async () => {
+    for (const args of [
+      ['--revise', '0'],
+      ['--revise', 'newest'],
+      ['--timeout', '0'],
+      ['--timeout', 'soon'],
+    ]) {
+      const bad = await publishWait(args);
+      expect(bad.code, args.join(' ')).toBe(2);
+      expect(bad.stdout).toBe('');
+    }
+    const lonely = await run(['publish', join(dir, 'bare.json'), '--type', 'workflow', '--timeout', '5']);
+    expect(lonely.code).toBe(2);
+    expect(lonely.stderr).toMatch(/--timeout goes with --wait/);
   });
 });
 

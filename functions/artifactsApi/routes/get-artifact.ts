@@ -1,14 +1,16 @@
 /**
- * GET|HEAD /api/artifacts/{id}: the envelope and the document. By default each visual is a reference with a
- * `url`; `?visuals=inline` puts every `image_base64` back, so the original document is recovered exactly,
- * streamed (inline-body.ts) so that the function never holds the visuals in memory.
+ * GET|HEAD /api/artifacts/{id}: the envelope and the document of one version (`?version=N`, `?alias=NAME`, or
+ * the latest). By default each visual is a reference with a `url` naming that version; `?visuals=inline` puts
+ * every `image_base64` back, so the original document is recovered exactly, streamed (inline-body.ts) so that
+ * the function never holds the visuals in memory. The visuals are always the ones the version's own row
+ * metadata lists (a version may reference an earlier version's objects), never paths rebuilt here.
  */
 
 import type { z } from 'zod';
 import type { ArtifactRow } from '../../../shared/domain/artifact-row';
 import type { JsonObject } from '../../../shared/domain/visuals';
 import { mapVisualReferences } from '../../../shared/domain/visuals';
-import { summaryOf, visualUrl } from '../envelope';
+import { namesVersion, summaryOf, versionSelector, visualUrl } from '../envelope';
 import { planInlineBody, writeInlineBody } from '../inline-body';
 import type { OperationContext } from '../operation';
 import { notFound } from '../problem';
@@ -23,11 +25,16 @@ export async function getArtifact({
   deps,
   log,
 }: OperationContext<{ id: string }, z.output<typeof GetQuery>>): Promise<void> {
-  const row = await deps.metadata.get(id, principal.tenant_id);
-  if (!row) throw notFound();
+  const selector = versionSelector(query);
+  const row = await deps.metadata.get(id, principal.tenant_id, selector);
+  if (!row) throw notFound(namesVersion(selector) ? 'artifact version' : 'artifact');
   const object = await deps.blobs.get(row.file_path);
   if (!object) {
-    log.error('row without its manifest', { artifact_id: id, file_path: row.file_path });
+    log.error('row without its manifest', {
+      artifact_id: id,
+      version: row.version,
+      file_path: row.file_path,
+    });
     throw notFound();
   }
   const manifest = JSON.parse(object.bytes.toString('utf8')) as JsonObject;
@@ -38,7 +45,7 @@ export async function getArtifact({
   const artifact = mapVisualReferences(
     manifest,
     row.metadata.visuals.map((v) => v.name),
-    (reference, name) => ({ ...reference, url: visualUrl(id, name) }),
+    (reference, name) => ({ ...reference, url: visualUrl(id, name, row.version) }),
   );
   const body: ArtifactEnvelope = { ...summaryOf(row), artifact };
   res.status(200).json(body);

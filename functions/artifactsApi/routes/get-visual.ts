@@ -1,5 +1,6 @@
 /**
- * GET|HEAD /api/artifacts/{id}/visuals/{name}: one visual of the caller's artifact.
+ * GET|HEAD /api/artifacts/{id}/visuals/{name}: one visual of the caller's artifact, of the version named by
+ * `?version=` or `?alias=` (default the latest), at the storage path that version's row metadata records.
  *
  * - proxy mode (default): the bytes, streamed from storage (never buffered), with their content type, a strong
  *   ETag (their sha256) and `Cache-Control: private, max-age=300`; `If-None-Match` answers 304 without
@@ -11,8 +12,11 @@
  * own visual.
  */
 import { pipeline } from 'node:stream/promises';
+import type { z } from 'zod';
+import { versionSelector } from '../envelope';
 import type { OperationContext } from '../operation';
 import { notFound } from '../problem';
+import type { VisualQuery } from '../schemas';
 
 export const VISUAL_CACHE_CONTROL = 'private, max-age=300';
 export const SIGNED_REDIRECT_CACHE_CONTROL = 'private, no-store';
@@ -22,9 +26,10 @@ export async function getVisual({
   res,
   principal,
   params: { id, name },
+  query,
   deps,
-}: OperationContext<{ id: string; name: string }, unknown>): Promise<void> {
-  const row = await deps.metadata.get(id, principal.tenant_id);
+}: OperationContext<{ id: string; name: string }, z.output<typeof VisualQuery>>): Promise<void> {
+  const row = await deps.metadata.get(id, principal.tenant_id, versionSelector(query));
   const visual = row?.metadata.visuals.find((v) => v.name === name);
   if (!visual) throw notFound('visual');
 

@@ -8,8 +8,10 @@ import type { JWTPayload } from 'jose';
 import pg from 'pg';
 import { mintJwt } from '../../../local/tokens';
 import type { ArtifactRow } from '../../../shared/domain/artifact-row';
+import type { JsonObject } from '../../../shared/domain/json';
 import type { StoreRequestInput } from '../../../shared/domain/store-request';
 import { startTestStack, type TestStack, waitFor } from '../../support/stack';
+import { type SeededVersion, seedVersion } from '../../support/versions';
 import { type JwksServer, makeKey, signWith, startJwksServer, type TestKey } from './jwks-server';
 
 export const ORIGIN = 'https://app.example.com';
@@ -55,16 +57,28 @@ export interface ApiHarness {
   rs256(tenant: string): Promise<string>;
   /** An HS256 service_role token (audience included). */
   service(): Promise<string>;
-  /** A request to the API; `token` becomes `Authorization: Bearer`. Redirects are not followed. */
+  /**
+   * A request to the API; `token` becomes `Authorization: Bearer`; `body` is sent as JSON
+   * (`application/json`), or as it is when a string. Redirects are not followed.
+   */
   call(
     path: string,
-    init?: { method?: string; token?: string; headers?: Record<string, string> },
+    init?: { method?: string; token?: string; headers?: Record<string, string>; body?: unknown },
   ): Promise<Response>;
   /** Publishes `document` for `tenant` with a persist override and waits for its row. */
   store(
     tenant: string,
     options?: Partial<StoreRequestInput> & { document?: Record<string, unknown> },
   ): Promise<StoredArtifact>;
+  /**
+   * Version `version` of a stored artifact, written into the bucket and recorded through the stack's own
+   * stores (test/support/versions.ts), its visuals reusing those of earlier versions with the same bytes.
+   */
+  revise(
+    stored: StoredArtifact,
+    version: number,
+    options?: { document?: Record<string, unknown>; aliases?: string[] },
+  ): Promise<SeededVersion>;
   /** Runs SQL on the stack's database. */
   sql(text: string, values?: unknown[]): Promise<pg.QueryResult>;
   stop(): Promise<void>;
@@ -109,9 +123,16 @@ export async function startApiHarness(env: Record<string, string> = {}): Promise
     call(path, init = {}) {
       const headers: Record<string, string> = { ...init.headers };
       if (init.token) headers.authorization = `Bearer ${init.token}`;
+      let body: string | undefined;
+      if (typeof init.body === 'string') body = init.body;
+      else if (init.body !== undefined) {
+        body = JSON.stringify(init.body);
+        headers['content-type'] ??= 'application/json';
+      }
       return fetch(`${t.stack.urls.api}${path}`, {
         method: init.method ?? 'GET',
         headers,
+        body,
         redirect: 'manual',
       });
     },
@@ -129,6 +150,19 @@ export async function startApiHarness(env: Record<string, string> = {}): Promise
         `row of ${published.artifact_id}`,
       );
       return { id: published.artifact_id, tenant, document, row };
+    },
+    async revise(stored, version, options = {}) {
+      const earlier = await t.metadata.versions(stored.id, stored.tenant, 200);
+      return seedVersion(
+        t,
+        { artifact_type: stored.row.artifact_type, tenant_id: stored.tenant, artifact_id: stored.id },
+        {
+          version,
+          document: (options.document ?? stored.document) as JsonObject,
+          earlier: (earlier?.items ?? []).flatMap((v) => v.metadata.visuals),
+          ...(options.aliases ? { aliases: options.aliases } : {}),
+        },
+      );
     },
     sql: (text, values) => db.query(text, values),
     async stop() {
