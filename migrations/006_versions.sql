@@ -8,7 +8,8 @@
 --
 -- artifact_versions: one row per recorded version (its manifest, size, hash, generation, expiry, metadata).
 -- artifact_aliases: names pointing at one version of one artifact (`latest` is implicit and reserved).
--- artifact_rejections: what storeArtifact refused, by tenant and id, for the status route.
+-- artifact_outcomes: what storeArtifact decided for a message it did not commit a new version for (refused,
+-- or already stored), by tenant, id and message, for the status route.
 
 CREATE TABLE IF NOT EXISTS public.artifact_versions (
   uuid uuid NOT NULL,
@@ -36,20 +37,23 @@ CREATE TABLE IF NOT EXISTS public.artifact_aliases (
 );
 CREATE INDEX IF NOT EXISTS idx_artifact_aliases_version ON public.artifact_aliases (uuid, version);
 
-CREATE TABLE IF NOT EXISTS public.artifact_rejections (
+CREATE TABLE IF NOT EXISTS public.artifact_outcomes (
   uuid uuid NOT NULL,
   tenant_id text NOT NULL,
   message_id text NOT NULL,
-  error_code text NOT NULL,
-  quarantine_path text NOT NULL,
+  outcome text NOT NULL CHECK (outcome IN ('rejected', 'already_stored')),
+  -- rejected: the code and the quarantine record; already_stored: the version the content already is.
+  error_code text,
+  quarantine_path text,
+  version integer,
   created_at timestamptz NOT NULL DEFAULT now(),
   PRIMARY KEY (uuid, tenant_id, message_id)
 );
 
 ALTER TABLE public.artifact_versions ENABLE ROW LEVEL SECURITY;
 ALTER TABLE public.artifact_aliases ENABLE ROW LEVEL SECURITY;
-ALTER TABLE public.artifact_rejections ENABLE ROW LEVEL SECURITY;
-REVOKE ALL ON public.artifact_versions, public.artifact_aliases, public.artifact_rejections
+ALTER TABLE public.artifact_outcomes ENABLE ROW LEVEL SECURITY;
+REVOKE ALL ON public.artifact_versions, public.artifact_aliases, public.artifact_outcomes
   FROM PUBLIC, anon, authenticated;
 
 -- Every artifact that exists already is its version 1.
@@ -379,7 +383,7 @@ BEGIN
     SET deleted = true, status = 'deleted', updated_at = now()
     WHERE uuid = p_uuid;
     DELETE FROM public.artifact_versions WHERE uuid = p_uuid; -- and their aliases (ON DELETE CASCADE)
-    DELETE FROM public.artifact_rejections WHERE uuid = p_uuid AND tenant_id = p_tenant_id;
+    DELETE FROM public.artifact_outcomes WHERE uuid = p_uuid AND tenant_id = p_tenant_id;
     RETURN 'deleted';
   END LOOP;
   RAISE EXCEPTION 'artifact_mark_deleted: % kept changing, try again', p_uuid USING ERRCODE = '40001';
@@ -593,15 +597,34 @@ VOLATILE
 SECURITY DEFINER
 SET search_path = public, pg_temp
 AS $$
-  INSERT INTO public.artifact_rejections (uuid, tenant_id, message_id, error_code, quarantine_path)
-  VALUES (p_uuid, p_tenant_id, p_message_id, p_error_code, p_quarantine_path)
+  INSERT INTO public.artifact_outcomes (uuid, tenant_id, message_id, outcome, error_code, quarantine_path)
+  VALUES (p_uuid, p_tenant_id, p_message_id, 'rejected', p_error_code, p_quarantine_path)
   ON CONFLICT DO NOTHING
 $$;
 
--- What became of an id, for its tenant: {state: stored, version} | {state: deleted} | {state: rejected,
--- error_code} (the latest rejection, when nothing was stored) | {state: unknown}. Another tenant's id reads
--- exactly like one never seen.
-CREATE OR REPLACE FUNCTION public.artifact_status(p_uuid uuid, p_tenant_id text)
+-- Records that a message's content was already stored as version p_version (a redelivery, or the same content
+-- published again), so the status route can answer for that message; idempotent per message.
+CREATE OR REPLACE FUNCTION public.artifact_note_stored(
+  p_uuid uuid, p_tenant_id text, p_message_id text, p_version integer
+)
+RETURNS void
+LANGUAGE sql
+VOLATILE
+SECURITY DEFINER
+SET search_path = public, pg_temp
+AS $$
+  INSERT INTO public.artifact_outcomes (uuid, tenant_id, message_id, outcome, version)
+  VALUES (p_uuid, p_tenant_id, p_message_id, 'already_stored', p_version)
+  ON CONFLICT DO NOTHING
+$$;
+
+-- What became of an id, for its tenant: {state: stored, version} | {state: deleted} (deleted, or its latest
+-- version expired) | {state: rejected, error_code} | {state: unknown}. With p_message_id, what became of that
+-- message: the version it created (its manifest's message_id), the version its content already was, its
+-- refusal (a revision refused with VERSION_CONFLICT while the artifact is stored) or unknown (not yet
+-- recorded). Without it: the latest version, else the latest refusal. Another tenant's id reads exactly like
+-- one never seen.
+CREATE OR REPLACE FUNCTION public.artifact_status(p_uuid uuid, p_tenant_id text, p_message_id text DEFAULT NULL)
 RETURNS jsonb
 LANGUAGE plpgsql
 STABLE
@@ -610,22 +633,48 @@ SET search_path = public, pg_temp
 AS $$
 DECLARE
   v_row record;
-  v_rejection record;
+  v_found boolean;
+  v_outcome record;
+  v_version integer;
 BEGIN
-  SELECT pf.deleted, public.artifact_row_version(pf.metadata) AS version INTO v_row
+  SELECT pf.deleted, public.artifact_row_version(pf.metadata) AS version,
+    (pf.expires_at IS NOT NULL AND pf.expires_at <= now()) AS expired
+  INTO v_row
   FROM public.project_files pf
   WHERE pf.uuid = p_uuid AND pf.tenant_id = p_tenant_id AND pf.artifact_type IS NOT NULL;
-  IF FOUND THEN
-    IF v_row.deleted THEN
-      RETURN jsonb_build_object('state', 'deleted');
+  v_found := FOUND;
+  IF v_found AND (v_row.deleted OR v_row.expired) THEN
+    RETURN jsonb_build_object('state', 'deleted');
+  END IF;
+
+  IF p_message_id IS NOT NULL THEN
+    -- That message's own outcome: the version it created, the version its content already was, or its refusal.
+    SELECT av.version INTO v_version FROM public.artifact_versions av
+    WHERE av.uuid = p_uuid AND av.tenant_id = p_tenant_id AND av.metadata ->> 'message_id' = p_message_id;
+    IF FOUND THEN
+      RETURN jsonb_build_object('state', 'stored', 'version', v_version);
     END IF;
+    SELECT ao.outcome, ao.error_code, ao.version INTO v_outcome FROM public.artifact_outcomes ao
+    WHERE ao.uuid = p_uuid AND ao.tenant_id = p_tenant_id AND ao.message_id = p_message_id;
+    IF FOUND AND v_outcome.outcome = 'rejected' THEN
+      RETURN jsonb_build_object('state', 'rejected', 'error_code', v_outcome.error_code);
+    END IF;
+    IF FOUND AND EXISTS (
+      SELECT 1 FROM public.artifact_versions av WHERE av.uuid = p_uuid AND av.version = v_outcome.version
+    ) THEN
+      RETURN jsonb_build_object('state', 'stored', 'version', v_outcome.version);
+    END IF;
+    RETURN jsonb_build_object('state', 'unknown');
+  END IF;
+
+  IF v_found THEN
     RETURN jsonb_build_object('state', 'stored', 'version', v_row.version);
   END IF;
-  SELECT ar.error_code INTO v_rejection FROM public.artifact_rejections ar
-  WHERE ar.uuid = p_uuid AND ar.tenant_id = p_tenant_id
-  ORDER BY ar.created_at DESC LIMIT 1;
+  SELECT ao.error_code INTO v_outcome FROM public.artifact_outcomes ao
+  WHERE ao.uuid = p_uuid AND ao.tenant_id = p_tenant_id AND ao.outcome = 'rejected'
+  ORDER BY ao.created_at DESC LIMIT 1;
   IF FOUND THEN
-    RETURN jsonb_build_object('state', 'rejected', 'error_code', v_rejection.error_code);
+    RETURN jsonb_build_object('state', 'rejected', 'error_code', v_outcome.error_code);
   END IF;
   RETURN jsonb_build_object('state', 'unknown');
 END
@@ -758,7 +807,8 @@ REVOKE ALL ON FUNCTION public.artifact_versions_list(uuid, text, integer, intege
 REVOKE ALL ON FUNCTION public.artifact_alias_set(uuid, text, text, integer) FROM PUBLIC, anon, authenticated;
 REVOKE ALL ON FUNCTION public.artifact_alias_delete(uuid, text, text) FROM PUBLIC, anon, authenticated;
 REVOKE ALL ON FUNCTION public.artifact_reject(uuid, text, text, text, text) FROM PUBLIC, anon, authenticated;
-REVOKE ALL ON FUNCTION public.artifact_status(uuid, text) FROM PUBLIC, anon, authenticated;
+REVOKE ALL ON FUNCTION public.artifact_status(uuid, text, text) FROM PUBLIC, anon, authenticated;
+REVOKE ALL ON FUNCTION public.artifact_note_stored(uuid, text, text, integer) FROM PUBLIC, anon, authenticated;
 
 GRANT EXECUTE ON FUNCTION public.artifact_record(
   uuid, text, text, text, text, text, bigint, text, bigint, timestamptz, jsonb, integer, text[]
@@ -770,4 +820,5 @@ GRANT EXECUTE ON FUNCTION public.artifact_versions_list(uuid, text, integer, int
 GRANT EXECUTE ON FUNCTION public.artifact_alias_set(uuid, text, text, integer) TO service_role;
 GRANT EXECUTE ON FUNCTION public.artifact_alias_delete(uuid, text, text) TO service_role;
 GRANT EXECUTE ON FUNCTION public.artifact_reject(uuid, text, text, text, text) TO service_role;
-GRANT EXECUTE ON FUNCTION public.artifact_status(uuid, text) TO service_role;
+GRANT EXECUTE ON FUNCTION public.artifact_status(uuid, text, text) TO service_role;
+GRANT EXECUTE ON FUNCTION public.artifact_note_stored(uuid, text, text, integer) TO service_role;

@@ -110,7 +110,7 @@ export function largeArtifact(): Record<string, unknown> {
   return artifact;
 }
 
-/** A store request (DESIGN 2) persisting `artifact` (or naming a staged object) under `artifactId`. */
+/** A store request (docs/design.md, "Store request") persisting `artifact` (or naming a staged object) under `artifactId`. */
 export function storeRequest(
   artifactId: string,
   payload: { artifact: Record<string, unknown> } | { artifact_ref: { name: string } },

@@ -14,7 +14,15 @@ import { getVisual } from './routes/get-visual';
 import { listArtifacts } from './routes/list-artifacts';
 import { listVersions } from './routes/list-versions';
 import { setAlias } from './routes/set-alias';
-import { GetQuery, ListQuery, SetAliasBody, TenantOnlyQuery, VersionsQuery, VisualQuery } from './schemas';
+import {
+  GetQuery,
+  ListQuery,
+  SetAliasBody,
+  StatusQuery,
+  TenantOnlyQuery,
+  VersionsQuery,
+  VisualQuery,
+} from './schemas';
 
 const READ_PROBLEMS = ['BadRequest', 'Unauthorized', 'NotFound', 'InternalError', 'Unavailable'] as const;
 const VERSION_SELECTION =
@@ -151,11 +159,11 @@ export const OPERATIONS: AnyOperation[] = [
     method: 'GET',
     path: '/api/artifacts/{id}/status',
     params: ['id'],
-    query: TenantOnlyQuery,
+    query: StatusQuery,
     auth: true,
     summary: 'What became of an artifact id',
     description:
-      "For producers that published and want the outcome: `stored` (with the latest version), `rejected` (the store refused the request; with its error code, while nothing is stored under the id), `deleted`, or `unknown`. Always 200 for a valid id: another tenant's id is `unknown`, exactly like an id never seen (or a request still on its way, or one the policy did not keep).",
+      "For producers that published and want the outcome: `stored` (with the latest version), `rejected` (the store refused the request, with its error code: the refusal of `message_id` when given, else one while nothing is stored under the id), `deleted`, or `unknown`. Always 200 for a valid id: another tenant's id is `unknown`, exactly like an id never seen (or a request still on its way, or one the policy did not keep).",
     tags: ['status'],
     responses: { '200': { description: 'The state of the id.', schema: 'ArtifactStatus' } },
     problems: ['BadRequest', 'Unauthorized', 'InternalError', 'Unavailable'],

@@ -156,6 +156,18 @@ export const SetAliasBody = z
 
 export const TenantOnlyQuery = z.strictObject({ tenant_id: TenantIdParam.optional() });
 
+export const StatusQuery = z.strictObject({
+  message_id: z
+    .string()
+    .min(1)
+    .max(200)
+    .optional()
+    .describe(
+      "The Pub/Sub message id a publish returned: the answer is that message's own outcome (the version it created or its content already was, its refusal, or unknown until decided).",
+    ),
+  tenant_id: TenantIdParam.optional(),
+});
+
 // ---- Responses --------------------------------------------------------------------------------------------
 
 const Timestamp = z.iso.datetime({ offset: true });

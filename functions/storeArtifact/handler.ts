@@ -36,7 +36,7 @@ export function createStoreArtifactHandler(deps: StoreDeps, log: Logger) {
           'the delivery carries no message id: the request needs an artifact_id or an idempotency_key',
         );
       }
-      const result = await storeArtifact(request, artifactId, deps, log.child(context));
+      const result = await storeArtifact(request, artifactId, deps, log.child(context), message.messageId);
       if (result.status === 'ephemeral') {
         const fact = { event: 'artifact.ephemeral' as const, message_id: message.messageId ?? artifactId };
         await events.publish(artifactEvent(key(request, artifactId), fact, deps.now()));

@@ -73,6 +73,8 @@ export async function storeArtifact(
   artifactId: string,
   deps: StoreDeps,
   log: Logger,
+  /** The message the request came in (recorded with the version it creates, for the status route). */
+  messageId: string | null = null,
 ): Promise<StoreResult> {
   const { blobs } = deps;
   const key: ArtifactKey = {
@@ -127,9 +129,13 @@ export async function storeArtifact(
   const contentSha = sha256Hex(JSON.stringify(extraction.manifest));
   const derivedFrom = await resolveParents(request, deps);
   for (let attempt = 1; ; attempt++) {
-    const inputs = { decision, metadata, expiresAt, contentSha, derivedFrom };
+    const inputs = { decision, metadata, expiresAt, contentSha, derivedFrom, messageId };
     const outcome = await commitVersion(request, key, extraction, inputs, deps);
     if (outcome !== 'retry') {
+      if (outcome.status === 'already_stored' && messageId) {
+        // Nothing new written: remember what this message's content already is, for the status route.
+        await deps.metadata.noteStored({ ...noteOf(key, messageId), version: outcome.version });
+      }
       if (staged) await blobs.delete(staged);
       return { ...outcome, artifact_id: key.artifact_id, decision };
     }
@@ -140,7 +146,14 @@ export async function storeArtifact(
   }
 }
 
+const noteOf = (key: ArtifactKey, messageId: string) => ({
+  uuid: key.artifact_id,
+  tenant_id: key.tenant_id,
+  message_id: messageId,
+});
+
 interface VersionInputs {
+  messageId: string | null;
   contentSha: string;
   derivedFrom: Array<{ artifact_id: string; version: number | null }>;
   decision: MaterializationDecision;
@@ -208,6 +221,7 @@ async function commitVersion(
       version,
       aliases: request.aliases ?? [],
       derived_from: inputs.derivedFrom,
+      message_id: inputs.messageId,
       // Computed here once, carried to the row when they fit in the object's custom metadata.
       visuals: visualDetails(visuals),
       component_count: componentCount(manifest),

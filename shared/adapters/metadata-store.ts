@@ -171,7 +171,10 @@ export interface MetadataStore {
     error_code: string;
     quarantine_path: string;
   }): Promise<void>;
-  status(uuid: string, tenantId: string): Promise<ArtifactStatus>;
+  /** What became of the id; with `messageId`, that message's refusal wins over what is stored. */
+  status(uuid: string, tenantId: string, messageId?: string): Promise<ArtifactStatus>;
+  /** Remembers that a message's content already was version `version` (the status route reads it). */
+  noteStored(input: { uuid: string; tenant_id: string; message_id: string; version: number }): Promise<void>;
   /**
    * The lineage of the tenant's live artifact (all its versions), `depth` edges up, down or both, at most
    * `maxNodes` nodes; only the tenant's live artifacts appear. Null when there is no such artifact.

@@ -341,9 +341,27 @@ export class SupabaseMetadataStore implements MetadataStore {
     return result.data;
   }
 
-  async status(uuid: string, tenantId: string): Promise<ArtifactStatus> {
+  async noteStored(input: {
+    uuid: string;
+    tenant_id: string;
+    message_id: string;
+    version: number;
+  }): Promise<void> {
+    await this.#call('artifact_note_stored', {
+      p_uuid: input.uuid,
+      p_tenant_id: input.tenant_id,
+      p_message_id: input.message_id,
+      p_version: input.version,
+    });
+  }
+
+  async status(uuid: string, tenantId: string, messageId?: string): Promise<ArtifactStatus> {
     const fn = 'artifact_status';
-    const data = await this.#call(fn, { p_uuid: uuid, p_tenant_id: tenantId });
+    const data = await this.#call(fn, {
+      p_uuid: uuid,
+      p_tenant_id: tenantId,
+      ...(messageId ? { p_message_id: messageId } : {}),
+    });
     const result = ArtifactStatusSchema.safeParse(data);
     if (!result.success) throw unexpected(fn, data);
     return result.data as ArtifactStatus;

@@ -43,6 +43,7 @@ export const ArtifactRowMetadata = RecordedMetadataFields.extend({
     .record(z.string(), MetadataScalar)
     .default({})
     .describe("Extra scalar fields of the store request's metadata."),
+  message_id: z.string().nullable().default(null).describe('The Pub/Sub message that created this version.'),
 });
 export type ArtifactRowMetadata = z.infer<typeof ArtifactRowMetadata>;
 

@@ -36,6 +36,8 @@ export const ManifestMetadata = RecordedMetadataFields.extend({
   version: z.int().min(1).default(1),
   /** Aliases the request asked to point at this version. */
   aliases: z.array(z.string()).default([]),
+  /** The Pub/Sub message that created this version (the status route answers a producer by it). */
+  message_id: z.string().nullable().default(null),
   /** The parents this version was made from, their versions resolved when the store wrote it. */
   derived_from: z.array(z.object({ artifact_id: z.string(), version: z.int().nullable() })).default([]),
   /** Carried when they fit; else the reader walks the manifest for them. */

@@ -73,6 +73,7 @@ export function rowFromManifest(
       bucket: object.bucket,
       generation: object.generation,
       extra: meta.extra,
+      message_id: meta.message_id,
     },
   };
 }

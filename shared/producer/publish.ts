@@ -25,7 +25,7 @@ export interface PublishOptions {
   /** Needed only for payloads above the inline limit. */
   blobs?: BlobStore;
   inlineLimitBytes?: number;
-  /** Poll artifactsApi for the outcome after publishing (DESIGN 13). */
+  /** Poll artifactsApi for the outcome after publishing (docs/design.md, "Status"). */
   wait?: WaitOptions;
 }
 
@@ -90,6 +90,6 @@ export async function publishArtifact(
     message_id: messageId,
     ...(staged ? { staged } : {}),
   };
-  if (wait) result.outcome = await waitForOutcome(wait, artifactId, request.tenant_id, after);
+  if (wait) result.outcome = await waitForOutcome(wait, artifactId, request.tenant_id, after, messageId);
   return result;
 }

@@ -1,15 +1,14 @@
 /**
- * What became of a published artifact (DESIGN 13): polls `GET /api/artifacts/{id}/status` of artifactsApi
+ * What became of a published artifact (docs/design.md, "Status"): polls `GET /api/artifacts/{id}/status` of artifactsApi
  * until the outcome is known or the time is up. fetch only, so the SDK stays light.
  *
  * The outcome, as `publishArtifact(..., {wait})` resolves it (never a throw: the caller decides):
  * - `stored` with the version, once the id is stored at a version above `after` (0 for a new artifact; the
  *   revised version N for `expected_version: N`; the version latest was before publishing for `latest`);
- * - `rejected` with the store's error code (the status route reports a refusal while nothing is stored
- *   under the id);
+ * - `rejected` with the store's error code: the refusal of the published message itself (its id is passed
+ *   as `message_id`), so a revision refused while an earlier version is stored is reported too;
  * - `deleted`: the id is deleted (the store never reuses a deleted id);
- * - `unknown`: the time ran out (the policy did not keep it, it is still on its way, or it was refused in a
- *   way the status cannot show: a revision refused while an earlier version is stored).
+ * - `unknown`: the time ran out (the policy did not keep it, or it is still on its way).
  *
  * Network failures, 408, 429 and 5xx are retried until the time is up; any other answer (a bad token, a 400)
  * is a configuration fault and throws.
@@ -51,9 +50,13 @@ function isServiceRole(token: string): boolean {
   }
 }
 
-function statusUrl(options: WaitOptions, artifactId: string, tenantId: string): string {
-  const url = `${options.apiUrl.replace(/\/+$/, '')}/api/artifacts/${encodeURIComponent(artifactId)}/status`;
-  return isServiceRole(options.token) ? `${url}?tenant_id=${encodeURIComponent(tenantId)}` : url;
+function statusUrl(options: WaitOptions, artifactId: string, tenantId: string, messageId?: string): string {
+  const url = new URL(
+    `${options.apiUrl.replace(/\/+$/, '')}/api/artifacts/${encodeURIComponent(artifactId)}/status`,
+  );
+  if (messageId) url.searchParams.set('message_id', messageId);
+  if (isServiceRole(options.token)) url.searchParams.set('tenant_id', tenantId);
+  return url.toString();
 }
 
 const retryable = (status: number) => status === 408 || status === 429 || status >= 500;
@@ -64,10 +67,11 @@ export async function readStatus(
   artifactId: string,
   tenantId: string,
   budgetMs = REQUEST_TIMEOUT_MS,
+  messageId?: string,
 ): Promise<Poll> {
   let res: Response;
   try {
-    res = await fetch(statusUrl(options, artifactId, tenantId), {
+    res = await fetch(statusUrl(options, artifactId, tenantId, messageId), {
       headers: { authorization: `Bearer ${options.token}`, accept: 'application/json' },
       signal: AbortSignal.timeout(Math.max(1, Math.min(budgetMs, REQUEST_TIMEOUT_MS))),
     });
@@ -97,12 +101,14 @@ export async function waitForOutcome(
   artifactId: string,
   tenantId: string,
   after: number,
+  /** The published message's id: its refusal is reported even when an earlier version is stored. */
+  messageId?: string,
 ): Promise<PublishOutcome> {
   const timeoutMs = options.timeoutMs ?? DEFAULT_WAIT_TIMEOUT_MS;
   const intervalMs = options.intervalMs ?? DEFAULT_WAIT_INTERVAL_MS;
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const status = await readStatus(options, artifactId, tenantId, deadline - Date.now());
+    const status = await readStatus(options, artifactId, tenantId, deadline - Date.now(), messageId);
     if (status?.state === 'stored' && status.version > after) return status;
     if (status?.state === 'rejected' || status?.state === 'deleted') return status;
     const left = deadline - Date.now();

@@ -1,5 +1,5 @@
 /**
- * The contract of versions, aliases and status (DESIGN 11, 13) through the local stack: reads of any version by
+ * The contract of versions, aliases and status (docs/design.md, "Versions" and "Events") through the local stack: reads of any version by
  * number or alias (document, inline document, visuals), the versions list and its cursors, alias moves over
  * HTTP, status, retention per version, delete of every version, and strict validation of each new parameter
  * and body. Versions after the first are written and recorded through the stack's own stores (h.revise).

@@ -18,6 +18,7 @@ export function metadata(generation: string, extra: Partial<ArtifactRowMetadata>
     user_id: 'user-1',
     ui_name: 'an artifact',
     version: 1,
+    message_id: null,
     component_count: 2,
     has_visuals: true,
     visual_paths: ['workflow_visual'],

@@ -25,7 +25,7 @@ const request = (id: string, roadmap: unknown, extra: Record<string, unknown> = 
   tenant_id: tenant,
   artifact_id: id,
   artifact: { roadmap, roadmap_visual: { image_base64: pngBase64(200) } },
-  materialization: { mode: 'persist' },
+  materialization: { mode: 'persist' as const },
   ...extra,
 });
 const store = (body: unknown) => deliverUntilAcked(t, body, `v-${randomUUID()}`);
@@ -83,6 +83,17 @@ describe('versions, end to end', () => {
     await latestVersion(id, 9);
     const page = await t.metadata.versions(id, tenant, 50);
     expect(page?.items.map((v) => v.version)).toEqual([9, 8, 7, 6, 5, 4, 3, 2, 1]);
+  });
+
+  it('publishArtifact({wait}) reports stored with the version, and a refused revision as rejected', async () => {
+    const id = randomUUID();
+    const wait = { apiUrl: t.stack.urls.api, token: await t.token(tenant), timeoutMs: 20_000 };
+    const first = await t.publish(request(id, { w: 1 }), { wait });
+    expect(first.outcome).toEqual({ state: 'stored', version: 1 });
+    const second = await t.publish(request(id, { w: 2 }, { expected_version: 1 }), { wait });
+    expect(second.outcome).toEqual({ state: 'stored', version: 2 });
+    const refused = await t.publish(request(id, { w: 3 }, { expected_version: 1 }), { wait });
+    expect(refused.outcome).toEqual({ state: 'rejected', error_code: 'VERSION_CONFLICT' });
   });
 
   it('a rejection is recorded for the status route; a store makes it stored', async () => {

@@ -25,15 +25,19 @@ afterAll(async () => {
 });
 
 /** A transport that plays the store: `then` runs `delayMs` after each publish, with the message. */
-function fakeStore(then: (message: { id: string; body: StoreRequestInput }) => Promise<void>, delayMs = 150) {
+function fakeStore(
+  then: (message: { id: string; messageId: string; body: StoreRequestInput }) => Promise<void>,
+  delayMs = 150,
+) {
   const published: Array<{ body: StoreRequestInput; attributes: Record<string, string> }> = [];
   const transport: PublishTransport = {
     async publish(data, attributes) {
       const body = JSON.parse(data.toString('utf8')) as StoreRequestInput;
       published.push({ body, attributes });
       const id = attributes.artifact_id!;
-      setTimeout(() => void then({ id, body }), delayMs);
-      return `message-${published.length}`;
+      const messageId = `message-${published.length}`;
+      setTimeout(() => void then({ id, messageId, body }), delayMs);
+      return messageId;
     },
   };
   return { transport, published };
@@ -51,8 +55,12 @@ const request = (extra: Partial<StoreRequestInput> = {}): StoreRequestInput => (
 const keyOf = (id: string) => ({ artifact_type: 'roadmap', tenant_id: tenant, artifact_id: id });
 const store =
   (version: number) =>
-  async ({ id }: { id: string }) => {
-    await seedVersion(api, keyOf(id), { version, document: { roadmap: { title: `v${version}` } } });
+  async ({ id, messageId }: { id: string; messageId: string }) => {
+    await seedVersion(api, keyOf(id), {
+      version,
+      document: { roadmap: { title: `v${version}` } },
+      message_id: messageId,
+    });
   };
 const wait = async (extra: { timeoutMs?: number; token?: string } = {}) => ({
   apiUrl: api.url,
@@ -70,12 +78,12 @@ describe('publishArtifact with wait', () => {
   });
 
   it('resolves rejected with the error code, without throwing', async () => {
-    const { transport } = fakeStore(async ({ id }) => {
+    const { transport } = fakeStore(async ({ id, messageId }) => {
       const store: MetadataStore = api.metadata;
       await store.reject({
         uuid: id,
         tenant_id: tenant,
-        message_id: 'm',
+        message_id: messageId,
         error_code: 'INVALID_ARTIFACT',
         quarantine_path: 'quarantine/x.json',
       });

@@ -68,11 +68,15 @@ describe('versions in process', () => {
       event: 'artifact.already_stored',
       version: 1,
     });
-    expect(await deliver(p, request(id, { v: 2 }))).toMatchObject({
-      event: 'artifact.already_stored',
+    const again = await deliver(p, request(id, { v: 2 }));
+    expect(again).toMatchObject({ event: 'artifact.already_stored', version: 2 });
+    expect(p.blobs.names().length).toBe(objects);
+    // The status route answers for that message: the version its content already is.
+    expect(await p.metadata.status(id, 't1', again.message_id as string)).toEqual({
+      state: 'stored',
       version: 2,
     });
-    expect(p.blobs.names().length).toBe(objects);
+    expect(await p.metadata.status(id, 't1', 'm-never-seen')).toEqual({ state: 'unknown' });
   });
 
   it('without expected_version, other content under an existing id is still ID_CONFLICT', async () => {

@@ -54,6 +54,13 @@ const CALLS: { name: string; sql: (uuid: string, tenant: string) => [string, unk
     ],
   },
   {
+    name: 'artifact_note_stored',
+    sql: (uuid, tenant) => [
+      "SELECT public.artifact_note_stored(p_uuid => $1, p_tenant_id => $2, p_message_id => 'm', p_version => 1) AS result",
+      [uuid, tenant],
+    ],
+  },
+  {
     name: 'artifact_alias_delete',
     sql: (uuid, tenant) => [
       "SELECT public.artifact_alias_delete(p_uuid => $1, p_tenant_id => $2, p_alias => 'prod') AS result",
@@ -131,12 +138,7 @@ describe('grants', () => {
         await expect(db.query('SELECT count(*) FROM schema_migrations')).rejects.toMatchObject({
           code: '42501',
         });
-        for (const table of [
-          'artifact_ids',
-          'artifact_versions',
-          'artifact_aliases',
-          'artifact_rejections',
-        ]) {
+        for (const table of ['artifact_ids', 'artifact_versions', 'artifact_aliases', 'artifact_outcomes']) {
           await expect(db.query(`SELECT count(*) FROM ${table}`)).rejects.toMatchObject({ code: '42501' });
         }
       });
@@ -186,7 +188,7 @@ describe('grants', () => {
   it('project_files has row level security on, and the functions are SECURITY DEFINER with a fixed search_path', async () => {
     const { rows: tables } = await pool.query(
       `SELECT relrowsecurity FROM pg_class WHERE oid IN ('public.project_files'::regclass, 'public.artifact_ids'::regclass,
-         'public.artifact_versions'::regclass, 'public.artifact_aliases'::regclass, 'public.artifact_rejections'::regclass,
+         'public.artifact_versions'::regclass, 'public.artifact_aliases'::regclass, 'public.artifact_outcomes'::regclass,
          'public.artifact_lineage'::regclass)`,
     );
     expect(tables.map((t) => t.relrowsecurity)).toEqual([true, true, true, true, true, true]);

@@ -239,11 +239,57 @@ describe('status', () => {
     );
     expect(await status(uuid, tenant)).toEqual({ state: 'rejected', error_code: 'INVALID_ARTIFACT' });
     expect(await status(uuid, newTenant('other'))).toEqual({ state: 'unknown' });
-    await record(pool, { uuid, tenant_id: tenant, generation: 1, version: 1 });
-    await record(pool, { uuid, tenant_id: tenant, generation: 2, version: 2 });
+    await record(pool, {
+      uuid,
+      tenant_id: tenant,
+      generation: 1,
+      version: 1,
+      metadata: { message_id: 'm1b' },
+    });
+    await record(pool, {
+      uuid,
+      tenant_id: tenant,
+      generation: 2,
+      version: 2,
+      metadata: { message_id: 'm4' },
+    });
     expect(await status(uuid, tenant)).toEqual({ state: 'stored', version: 2 });
     expect(await status(uuid, newTenant('other'))).toEqual({ state: 'unknown' });
+    // A revision refused while the artifact is stored: reported for its own message only.
+    await pool.query(
+      "SELECT public.artifact_reject(p_uuid => $1, p_tenant_id => $2, p_message_id => 'm2', p_error_code => 'VERSION_CONFLICT', p_quarantine_path => 'q2')",
+      [uuid, tenant],
+    );
+    const byMessage = async (m: string) =>
+      (
+        await pool.query(
+          'SELECT public.artifact_status(p_uuid => $1, p_tenant_id => $2, p_message_id => $3) AS r',
+          [uuid, tenant, m],
+        )
+      ).rows[0].r;
+    expect(await byMessage('m2')).toEqual({ state: 'rejected', error_code: 'VERSION_CONFLICT' });
+    // Each message answers for itself: the version it created, or unknown until its outcome is recorded.
+    expect(await byMessage('m1b')).toEqual({ state: 'stored', version: 1 });
+    expect(await byMessage('m4')).toEqual({ state: 'stored', version: 2 });
+    expect(await byMessage('m3')).toEqual({ state: 'unknown' });
+    // A redelivery or a re-publish of content already stored: the version that content is, idempotently.
+    for (let i = 0; i < 2; i += 1) {
+      await pool.query(
+        "SELECT public.artifact_note_stored(p_uuid => $1, p_tenant_id => $2, p_message_id => 'm3', p_version => 1)",
+        [uuid, tenant],
+      );
+    }
+    expect(await byMessage('m3')).toEqual({ state: 'stored', version: 1 });
+    expect(await byMessage('m3')).toEqual(await byMessage('m1b'));
+    expect(await status(uuid, tenant)).toEqual({ state: 'stored', version: 2 });
     await markDeleted(pool, { uuid, tenant_id: tenant });
+    expect(await status(uuid, tenant)).toEqual({ state: 'deleted' });
+  });
+
+  it('an artifact whose latest version expired reads as deleted', async () => {
+    const tenant = newTenant();
+    const uuid = randomUUID();
+    await record(pool, { uuid, tenant_id: tenant, generation: 1, expires_at: new Date(Date.now() - 1000) });
     expect(await status(uuid, tenant)).toEqual({ state: 'deleted' });
   });
 });

@@ -18,7 +18,7 @@ import { listAll, type ObjectInfo } from '../../shared/adapters/blob-store';
 import { GcsBlobStore } from '../../shared/adapters/gcs-blob-store';
 import { SupabaseMetadataStore } from '../../shared/adapters/supabase-metadata-store';
 import type { StoreRequestInput } from '../../shared/domain/store-request';
-import { type PublishResult, publishArtifact } from '../../shared/producer/publish';
+import { type PublishOptions, type PublishResult, publishArtifact } from '../../shared/producer/publish';
 import {
   type PublishTransport,
   PubSubTransport,
@@ -37,7 +37,10 @@ export interface TestStack {
   /** 'pubsub' when requests go through the emulator, else 'push'. */
   via: 'pubsub' | 'push';
   transport: PublishTransport;
-  publish(request: StoreRequestInput, options?: { inlineLimitBytes?: number }): Promise<PublishResult>;
+  publish(
+    request: StoreRequestInput,
+    options?: Omit<PublishOptions, 'transport' | 'blobs'>,
+  ): Promise<PublishResult>;
   /**
    * POSTs a raw Pub/Sub push delivery of `body` (any JSON, or a string sent as is) to storeArtifact. A
    * redelivery (the same messageId again) repeats the first delivery's publishTime, as Pub/Sub does.

@@ -31,6 +31,8 @@ export interface SeedOptions {
   execution_id?: string;
   /** RFC 3339: this version expires then. */
   expires_at?: string | null;
+  /** The Pub/Sub message that created this version, as the store writes it (the status route answers by it). */
+  message_id?: string;
 }
 
 const MATERIALIZATION = {
@@ -87,6 +89,7 @@ export async function seedVersion(
       ...key,
       ...fields,
       ...versionField,
+      message_id: options.message_id ?? null,
       sha256: sha256Hex(bytes),
       extra: {},
       materialization: MATERIALIZATION,
@@ -117,6 +120,7 @@ export async function seedVersion(
       bucket: put.info.bucket,
       generation: put.info.generation,
       extra: {},
+      message_id: options.message_id ?? null,
     },
     version,
     ...(options.aliases ? { aliases: options.aliases } : {}),

@@ -78,12 +78,14 @@ describe('decodeManifestMetadata', () => {
       version: 1,
       aliases: [],
       derived_from: [],
+      message_id: null,
     });
     expect(decodeManifestMetadata(encodeManifestMetadata(MINIMAL), KEY)).toEqual({
       ...MINIMAL,
       version: 1,
       aliases: [],
       derived_from: [],
+      message_id: null,
     });
   });
 
@@ -94,6 +96,7 @@ describe('decodeManifestMetadata', () => {
       aliases: ['prod', 'reviewed'],
       content_sha256: 'd'.repeat(64),
       derived_from: [{ artifact_id: KEY.artifact_id, version: 2 }],
+      message_id: 'message-7',
     };
     const raw = encodeManifestMetadata(v3);
     expect(raw).toMatchObject({
@@ -153,6 +156,7 @@ describe('decodeManifestMetadata', () => {
             version: 1,
             aliases: [],
             derived_from: [],
+            message_id: null,
           });
         },
       ),

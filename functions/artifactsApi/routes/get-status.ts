@@ -11,9 +11,10 @@ export async function getStatus({
   res,
   principal,
   params: { id },
+  query,
   deps,
-}: OperationContext<{ id: string }, unknown>): Promise<void> {
-  const status = await deps.metadata.status(id, principal.tenant_id);
+}: OperationContext<{ id: string }, { message_id?: string | undefined }>): Promise<void> {
+  const status = await deps.metadata.status(id, principal.tenant_id, query.message_id);
   const body: StatusResponse = status;
   res.status(200).json(body);
 }

@@ -83,7 +83,8 @@ export class MemoryMetadataStore implements MetadataStore {
     uuid: string;
     tenant_id: string;
     message_id: string;
-    error_code: string;
+    error_code: string | null;
+    version: number | null;
   }> = [];
   private clock = 0;
   /** Failures to inject: the next calls of an operation throw this error. */
@@ -352,6 +353,7 @@ export class MemoryMetadataStore implements MetadataStore {
         tenant_id: input.tenant_id,
         message_id: input.message_id,
         error_code: input.error_code,
+        version: null,
       });
     }
   }
@@ -429,16 +431,44 @@ export class MemoryMetadataStore implements MetadataStore {
     };
   }
 
-  async status(uuid: string, tenantId: string): Promise<ArtifactStatus> {
+  async noteStored(input: {
+    uuid: string;
+    tenant_id: string;
+    message_id: string;
+    version: number;
+  }): Promise<void> {
+    this.fail('noteStored');
+    const exists = this.rejections.some(
+      (r) => r.uuid === input.uuid && r.tenant_id === input.tenant_id && r.message_id === input.message_id,
+    );
+    if (!exists) this.rejections.push({ ...input, error_code: null });
+  }
+
+  async status(uuid: string, tenantId: string, messageId?: string): Promise<ArtifactStatus> {
     this.fail('status');
     const row = this.rows.get(uuid);
-    if (row && row.tenant_id === tenantId) {
-      return row.deleted
-        ? { state: 'deleted' }
-        : { state: 'stored', version: Number(row.metadata.version ?? 1) };
+    const own = row !== undefined && row.tenant_id === tenantId;
+    if (own && (row.deleted || (row.expires_at !== null && Date.parse(row.expires_at) <= Date.now()))) {
+      return { state: 'deleted' };
     }
-    const rejection = this.rejections.filter((r) => r.uuid === uuid && r.tenant_id === tenantId).at(-1);
-    return rejection ? { state: 'rejected', error_code: rejection.error_code } : { state: 'unknown' };
+    if (messageId) {
+      const created = own
+        ? [...this.versionsOf(uuid).values()].find((v) => v.metadata.message_id === messageId)
+        : undefined;
+      if (created) return { state: 'stored', version: created.version };
+      const noted = this.rejections.find(
+        (r) => r.uuid === uuid && r.tenant_id === tenantId && r.message_id === messageId,
+      );
+      if (noted?.error_code) return { state: 'rejected', error_code: noted.error_code };
+      if (noted?.version && this.versionsOf(uuid).has(noted.version))
+        return { state: 'stored', version: noted.version };
+      return { state: 'unknown' };
+    }
+    if (own) return { state: 'stored', version: Number(row.metadata.version ?? 1) };
+    const rejection = this.rejections
+      .filter((r) => r.uuid === uuid && r.tenant_id === tenantId && r.error_code)
+      .at(-1);
+    return rejection ? { state: 'rejected', error_code: rejection.error_code! } : { state: 'unknown' };
   }
 
   async list(tenantId: string, filter: ListFilter, limit: number, after?: ListPosition): Promise<ListResult> {
