@@ -19,6 +19,7 @@ cors_origins = ["https://app.example.com"]
 # Optional; these are the defaults.
 # name_prefix           = "artifact-store"
 # topic_name            = "artifact-store-requests"
+# events_topic_name     = "artifact-store-events"
 # tenant_claim          = "app_metadata.tenant_id"
 # max_delivery_attempts = 10
 # store_timeout_seconds = 300

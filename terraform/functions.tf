@@ -68,6 +68,8 @@ resource "google_cloudfunctions2_function" "api" {
       CORS_ORIGINS         = join(",", var.cors_origins)
       # Visuals are served by short-lived V4 signed URLs, signed by the API's own service account (signBlob).
       VISUAL_URL_MODE = "signed"
+      # The full topic path (projects/<project>/topics/<name>): artifact.deleted and alias.moved.
+      ARTIFACT_EVENTS_TOPIC = google_pubsub_topic.events.id
     }
 
     secret_environment_variables {
@@ -125,6 +127,8 @@ resource "google_cloudfunctions2_function" "store" {
       ARTIFACT_BUCKET        = google_storage_bucket.artifacts.name
       SUPABASE_URL           = var.supabase_url
       MATERIALIZATION_POLICY = local.materialization_policy_json
+      # artifact.rejected and artifact.ephemeral.
+      ARTIFACT_EVENTS_TOPIC = google_pubsub_topic.events.id
     }
 
     secret_environment_variables {
@@ -178,6 +182,8 @@ resource "google_cloudfunctions2_function" "sync" {
       GOOGLE_CLOUD_PROJECT = var.project_id
       ARTIFACT_BUCKET      = google_storage_bucket.artifacts.name
       SUPABASE_URL         = var.supabase_url
+      # artifact.version_created, alias.moved and artifact.deleted, after the row is recorded.
+      ARTIFACT_EVENTS_TOPIC = google_pubsub_topic.events.id
     }
 
     secret_environment_variables {

@@ -74,5 +74,7 @@ resource "time_sleep" "iam_propagation" {
     google_artifact_registry_repository_iam_member.build_image_writer,
     google_secret_manager_secret_iam_member.service_role_key,
     google_secret_manager_secret_iam_member.jwt_secret,
+    # Before the functions start, so their first events are not refused.
+    google_pubsub_topic_iam_member.events_publishers,
   ]
 }

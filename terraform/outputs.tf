@@ -18,6 +18,16 @@ output "request_topic_id" {
   value       = google_pubsub_topic.requests.id
 }
 
+output "events_topic" {
+  description = "The topic the store publishes its events to (ARTIFACT_EVENTS_TOPIC); subscribe to it, filtering on the attributes event, tenant_id and artifact_type (docs/deploy.md, \"Events\")."
+  value       = google_pubsub_topic.events.name
+}
+
+output "events_topic_id" {
+  description = "Full resource name of the events topic (projects/<project>/topics/<name>), as the functions get it."
+  value       = google_pubsub_topic.events.id
+}
+
 output "dead_letter_topic" {
   description = "Where requests go after max_delivery_attempts failed deliveries."
   value       = google_pubsub_topic.dead_letter.name

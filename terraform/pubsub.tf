@@ -84,3 +84,27 @@ resource "google_pubsub_topic_iam_member" "publishers" {
   role     = "roles/pubsub.publisher"
   member   = each.value
 }
+
+# Events (docs/design.md, "Events"; docs/deploy.md, "Events"): the store, the sync and the API publish what
+# they committed here. Kept 7 days by the topic itself, so a subscriber created later can seek back to what
+# was published before it existed; without a subscription nothing else keeps them.
+resource "google_pubsub_topic" "events" {
+  name                       = var.events_topic_name
+  message_retention_duration = "604800s"
+  depends_on                 = [google_project_service.enabled]
+}
+
+# Exactly the functions that publish events, each on this topic only: the store (artifact.rejected,
+# artifact.ephemeral), both sync deployments (artifact.version_created, alias.moved, artifact.deleted) and the
+# API (artifact.deleted, and alias.moved for an alias moved over HTTP). Not reconcile, not the trigger, push
+# or schedule identities, and nothing project-wide.
+resource "google_pubsub_topic_iam_member" "events_publishers" {
+  for_each = {
+    api   = google_service_account.api.member
+    store = google_service_account.store.member
+    sync  = google_service_account.sync.member
+  }
+  topic  = google_pubsub_topic.events.id
+  role   = "roles/pubsub.publisher"
+  member = each.value
+}

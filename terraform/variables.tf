@@ -68,6 +68,17 @@ variable "topic_name" {
   }
 }
 
+variable "events_topic_name" {
+  description = "The topic the store publishes its events to (ARTIFACT_EVENTS_TOPIC of storeArtifact, syncArtifactMetadata and artifactsApi; docs/deploy.md, \"Events\"). Change it with name_prefix for a second deployment in one project."
+  type        = string
+  default     = "artifact-store-events"
+  validation {
+    # The rule of ARTIFACT_EVENTS_TOPIC in shared/platform/config.ts, and Pub/Sub's own.
+    condition     = can(regex("^[A-Za-z][A-Za-z0-9._~%+-]{2,254}$", var.events_topic_name)) && !startswith(var.events_topic_name, "goog")
+    error_message = "events_topic_name must be a Pub/Sub topic name: 3-255 characters, starting with a letter, not with \"goog\"."
+  }
+}
+
 variable "max_delivery_attempts" {
   description = "Deliveries of one request to the store function before Pub/Sub moves it to the dead-letter topic."
   type        = number

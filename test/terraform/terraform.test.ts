@@ -8,7 +8,9 @@
  *   validated by the schema and by loading the bundle with exactly that environment); topic, bucket and
  *   secret names agree across resources; every function has its own service account; the IAM bindings are
  *   exactly the reviewed set, none broader than needed; the reconcile schedule calls its function with the
- *   OIDC identity that alone may invoke it, with a body (evaluated by terraform) the function accepts;
+ *   OIDC identity that alone may invoke it, with a body (evaluated by terraform) the function accepts; the
+ *   events topic reaches exactly the publishing functions (their ARTIFACT_EVENTS_TOPIC, evaluated by terraform,
+ *   is the URL they publish to) and only their accounts may publish on it;
  * - variables.tf's validations and the policy variable, evaluated by terraform with example.tfvars (a
  *   configuration of variables and outputs only needs no provider).
  * `terraform validate` needs the google provider and cannot run offline; docs/deploy.md lists what only a
@@ -38,7 +40,9 @@ import {
   ROOT,
 } from '../../scripts/build';
 import type { BlobStore } from '../../shared/adapters/blob-store';
+import { PubSubRestPublisher } from '../../shared/adapters/event-publisher';
 import type { MetadataStore } from '../../shared/adapters/metadata-store';
+import { artifactEvent } from '../../shared/domain/artifact-events';
 import { parsePolicy } from '../../shared/domain/materialization-policy';
 import { SYNC_QUARANTINE_PREFIX } from '../../shared/domain/paths';
 import {
@@ -173,6 +177,13 @@ const exampleVars = (await parse(
   readFileSync(join(TF_DIR, 'example.tfvars'), 'utf8'),
 )) as Block;
 
+/** The functions that publish events (docs/design.md, "Events"): the only ones that read ARTIFACT_EVENTS_TOPIC. */
+const PUBLISHERS = [
+  'storeArtifact',
+  'syncArtifactMetadata',
+  'artifactsApi',
+] as const satisfies FunctionName[];
+
 function resource(address: string): Block {
   const block = tf.resources.get(address);
   expect(block, `terraform declares ${address}`).toBeDefined();
@@ -222,8 +233,15 @@ withTerraform('variables and example.tfvars', () => {
     symlinkSync(join(ROOT, 'shared'), join(dir, 'shared'), 'dir');
     writeFileSync(join(dir, 'terraform', 'variables.tf'), readFileSync(join(TF_DIR, 'variables.tf')));
     expect(resource('google_storage_bucket.artifacts').name).toBe('${var.bucket_name}');
+    expect(resource('google_pubsub_topic.events').name).toBe('${var.events_topic_name}');
+    // A topic's id is its full resource name, projects/{project}/topics/{name} (the provider's documented format).
     const substitute = (expression: string) =>
-      expression.replace(/\bgoogle_storage_bucket\.artifacts\.name\b/g, 'var.bucket_name');
+      expression
+        .replace(/\bgoogle_storage_bucket\.artifacts\.name\b/g, 'var.bucket_name')
+        .replace(
+          /\bgoogle_pubsub_topic\.events\.id\b/g,
+          'format("projects/%s/topics/%s", var.project_id, var.events_topic_name)',
+        );
     const secretValue = (secret: Block) => {
       const name = referenced(secret.secret, 'google_secret_manager_secret')!;
       return resource(`google_secret_manager_secret_version.${name}`).secret_data as string;
@@ -311,6 +329,8 @@ withTerraform('variables and example.tfvars', () => {
     ['bucket_name', 'my-google-artifacts'],
     ['name_prefix', 'a-prefix-much-too-long-for-ids'],
     ['topic_name', 'goog-requests'],
+    ['events_topic_name', 'goog-events'],
+    ['events_topic_name', '9-events'],
     ['store_timeout_seconds', '900'],
     ['max_delivery_attempts', '3'],
     ['supabase_url', 'http://insecure.example.com'],
@@ -469,6 +489,48 @@ withTerraform('variables and example.tfvars', () => {
       expect(env.RECONCILE_GRACE_MINUTES, 'example.tfvars keeps the default').toBe(String(codeDefault));
       expect(loadConfig(ReconcileArtifactsConfig, env).RECONCILE_GRACE_MINUTES).toBe(codeDefault);
     });
+
+    it.each(PUBLISHERS)(
+      '%s publishes its events to the events topic with the environment terraform gives it',
+      async (entryPoint) => {
+        const fn = functions.find((f) => f.entryPoint === entryPoint)!;
+        const env = outputs[`env_${fn.address.split('.')[1]}`]!.value as Record<string, string>;
+        expect(env.ARTIFACT_EVENTS_TOPIC).toBe(
+          `projects/${exampleVars.project_id}/topics/artifact-store-events`,
+        );
+        const config = loadConfig(FUNCTION_CONFIGS[entryPoint], env, fn.address);
+        expect(config.ARTIFACT_EVENTS_TOPIC).toBe(env.ARTIFACT_EVENTS_TOPIC);
+        // The request the function would make (shared/adapters/stores.ts builds the publisher the same way).
+        const requests: { url: string; auth: string | null }[] = [];
+        const publisher = new PubSubRestPublisher({
+          projectId: config.GOOGLE_CLOUD_PROJECT ?? '',
+          topic: config.ARTIFACT_EVENTS_TOPIC!,
+          emulatorHost: config.PUBSUB_EMULATOR_HOST,
+          accessToken: async () => 'token-of-the-runtime-account',
+        });
+        const realFetch = globalThis.fetch;
+        globalThis.fetch = (async (url: string, init: RequestInit) => {
+          requests.push({ url, auth: new Headers(init.headers).get('authorization') });
+          return new Response('{"messageIds":["1"]}', { status: 200 });
+        }) as typeof fetch;
+        try {
+          await publisher.publish(
+            artifactEvent(
+              { tenant_id: 't', artifact_id: '00000000-0000-4000-8000-000000000000', artifact_type: 'sop' },
+              { event: 'artifact.deleted' },
+            ),
+          );
+        } finally {
+          globalThis.fetch = realFetch;
+        }
+        expect(requests).toEqual([
+          {
+            url: `https://pubsub.googleapis.com/v1/${env.ARTIFACT_EVENTS_TOPIC}:publish`,
+            auth: 'Bearer token-of-the-runtime-account',
+          },
+        ]);
+      },
+    );
   });
 
   it('the body Cloud Scheduler sends is {} (JSON), which the reconcile function answers with a whole pass', async () => {
@@ -731,6 +793,9 @@ describe('identities and roles', () => {
         'serviceAccount:sync_trigger | roles/iam.serviceAccountTokenCreator | agent:pubsub',
         'subscription:store_push | roles/pubsub.subscriber | agent:pubsub',
         'topic:dead_letter | roles/pubsub.publisher | agent:pubsub',
+        'topic:events | roles/pubsub.publisher | sa:api',
+        'topic:events | roles/pubsub.publisher | sa:store',
+        'topic:events | roles/pubsub.publisher | sa:sync',
         'topic:requests | roles/pubsub.publisher | var:publisher_members',
       ].sort(),
     );
@@ -744,7 +809,9 @@ describe('identities and roles', () => {
       expect(role, g).not.toMatch(broad);
       if (scope === 'project')
         expect(member, `${g}: runtime accounts get no project-wide role`).not.toMatch(RUNTIME_ACCOUNT);
-      if (member.startsWith('sa:api')) expect(role, `${g}: the API never publishes`).not.toMatch(/pubsub/);
+      // A runtime account's only Pub/Sub role: publishing events, on the events topic.
+      if (RUNTIME_ACCOUNT.test(member) && /pubsub/.test(role))
+        expect(`${scope} | ${role}`, g).toBe('topic:events | roles/pubsub.publisher');
       if (role === 'roles/run.invoker') expect(member).not.toMatch(RUNTIME_ACCOUNT);
     }
     expect(tf.variables.get('publisher_members')!.default).toEqual([]);
@@ -759,6 +826,44 @@ describe('identities and roles', () => {
       'bucket:artifacts | custom:object_reader_deleter | sa:reconcile',
       'secret:service_role_key | roles/secretmanager.secretAccessor | sa:reconcile',
     ]);
+  });
+
+  it('events: exactly the runtime accounts of store, sync and API may publish, on the events topic only', () => {
+    const onEvents = grants().filter((g) => g.startsWith('topic:events | '));
+    expect(onEvents).toEqual([
+      'topic:events | roles/pubsub.publisher | sa:api',
+      'topic:events | roles/pubsub.publisher | sa:store',
+      'topic:events | roles/pubsub.publisher | sa:sync',
+    ]);
+    // The accounts the publishing functions run as, derived from the functions themselves.
+    const publishing = new Set(
+      functions
+        .filter((f) => (PUBLISHERS as readonly string[]).includes(f.entryPoint))
+        .map((f) => serviceAccountOf(f.service.service_account_email)),
+    );
+    expect(onEvents.map((g) => g.split(' | ')[2])).toEqual([...publishing].sort().map((sa) => `sa:${sa}`));
+    // Who publishes what: nobody else holds a Pub/Sub role that reaches the topic (no project-wide grant).
+    for (const g of grants()) {
+      const [scope, role, member] = g.split(' | ') as [string, string, string];
+      if (!/^roles\/pubsub\./.test(role) || scope === 'topic:events') continue;
+      expect(member, `${g}: no runtime account publishes elsewhere`).not.toMatch(RUNTIME_ACCOUNT);
+      if (scope === 'project') expect(member, g).toBe('agent:gcs');
+    }
+    const grant = resource('google_pubsub_topic_iam_member.events_publishers');
+    expect(grant.topic).toBe('${google_pubsub_topic.events.id}');
+    expect(grant.role).toBe('roles/pubsub.publisher');
+    expect(grant.condition).toBeUndefined();
+    // Reconcile and the token identities (schedule, push, trigger) are not among them.
+    for (const member of ['sa:reconcile', 'sa:reconcile_scheduler', 'sa:store_push', 'sa:sync_trigger']) {
+      expect(
+        grants().filter((g) => g.endsWith(` | ${member}`) && /pubsub/.test(g)),
+        member,
+      ).toEqual([]);
+    }
+    // The grants exist before the functions start (they wait for the propagation sleep).
+    expect(resource('time_sleep.iam_propagation').depends_on).toContain(
+      '${google_pubsub_topic_iam_member.events_publishers}',
+    );
   });
 
   it('custom roles: nothing beyond object get/list/delete/create/update; only the store may create or update', () => {
@@ -979,6 +1084,53 @@ describe('resources as docs/design.md: "Objects in the bucket", "Policy", "Bad i
   });
 });
 
+describe('events (docs/design.md, "Events")', () => {
+  it('the events topic: named from events_topic_name (default artifact-store-events), kept 7 days, an output', () => {
+    const topic = resource('google_pubsub_topic.events');
+    expect(topic.name).toBe('${var.events_topic_name}');
+    expect(tf.variables.get('events_topic_name')!.default).toBe('artifact-store-events');
+    expect(tf.variables.get('topic_name')!.default, 'not the request topic').not.toBe(
+      'artifact-store-events',
+    );
+    // Pub/Sub allows 10 minutes to 31 days of topic retention.
+    expect(topic.message_retention_duration).toBe('604800s');
+    expect(topic.depends_on).toEqual(['${google_project_service.enabled}']);
+    expect(tf.outputs.get('events_topic')!.value).toBe('${google_pubsub_topic.events.name}');
+    expect(tf.outputs.get('events_topic_id')!.value).toBe('${google_pubsub_topic.events.id}');
+  });
+
+  it('each publishing function gets ARTIFACT_EVENTS_TOPIC naming the events topic; reconcile does not', () => {
+    // The functions whose configuration reads the variable are exactly the publishers.
+    const reading = Object.entries(FUNCTION_CONFIGS)
+      .filter(([, schema]) => describeVariables(schema).optional.includes('ARTIFACT_EVENTS_TOPIC'))
+      .map(([name]) => name);
+    expect(reading.sort()).toEqual([...PUBLISHERS].sort());
+    for (const fn of functions) {
+      if ((PUBLISHERS as readonly string[]).includes(fn.entryPoint)) {
+        // The topic's full path: independent of GOOGLE_CLOUD_PROJECT, and it carries the dependency on the topic.
+        expect(fn.env.ARTIFACT_EVENTS_TOPIC, fn.address).toBe('${google_pubsub_topic.events.id}');
+        expect(fn.env.PUBSUB_EMULATOR_HOST, `${fn.address}: the real Pub/Sub`).toBeUndefined();
+      } else {
+        expect(fn.entryPoint).toBe('reconcileArtifacts');
+        expect(fn.env, fn.address).not.toHaveProperty('ARTIFACT_EVENTS_TOPIC');
+      }
+    }
+    expect(
+      functions
+        .filter((f) => f.env.ARTIFACT_EVENTS_TOPIC)
+        .map((f) => f.address)
+        .sort(),
+    ).toEqual([
+      'google_cloudfunctions2_function.api',
+      'google_cloudfunctions2_function.store',
+      'google_cloudfunctions2_function.sync',
+    ]);
+    // Both sync deployments (one resource, for_each over the event types) get it.
+    expect(resource('google_cloudfunctions2_function.sync').for_each).toHaveProperty('finalized');
+    expect(resource('google_cloudfunctions2_function.sync').for_each).toHaveProperty('deleted');
+  });
+});
+
 // A quick sanity check of the helpers, so a parsing change cannot make every check above pass vacuously.
 describe('the parsed configuration', () => {
   it('has the resources the checks read', () => {
@@ -992,6 +1144,7 @@ describe('the parsed configuration', () => {
       expect.arrayContaining([
         'api_url',
         'request_topic',
+        'events_topic',
         'artifact_bucket',
         'reconcile_url',
         'reconcile_job',
