@@ -12,8 +12,9 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { OPERATIONS } from '../../functions/artifactsApi/route-table';
 import { ROOT } from '../../scripts/build';
 import { type ApiHarness, startApiHarness } from '../api/support/harness';
+import { waitFor } from '../support/stack';
 import { type Chromium, launchChromium } from './support/chromium';
-import { type BrowserData, seedBrowserData } from './support/fixtures';
+import { type BrowserData, roadmapDocument, seedBrowserData } from './support/fixtures';
 import { openPage, signInByLink } from './support/pages';
 import { standInLineage } from './support/stand-ins';
 
@@ -29,6 +30,23 @@ beforeAll(async () => {
   h = await startApiHarness();
   data = await seedBrowserData(h, 'tenant-demo');
   token = await h.user(data.tenant, {}, '1h');
+  if (served('/api/artifacts/{id}/versions')) {
+    // A second version of the roadmap, aliased, so that the artifact page shows versions and aliases.
+    await h.t.publish({
+      artifact_type: 'roadmap',
+      tenant_id: data.tenant,
+      artifact_id: data.roadmap.id,
+      expected_version: 1,
+      aliases: ['prod'],
+      artifact: { ...roadmapDocument('Service desk roadmap'), revision: 'Portal pilot extended to 8 weeks' },
+      metadata: { ui_name: 'Service desk roadmap', execution_id: 'exec-roadmap', session_id: 'session-a' },
+      materialization: { mode: 'persist', reason: 'screenshots' },
+    });
+    await waitFor(
+      async () => (await h.call(`/api/artifacts/${data.roadmap.id}?version=2`, { token })).ok,
+      'version 2 of the roadmap',
+    );
+  }
   chromium = await launchChromium();
   mkdirSync(OUT, { recursive: true });
 }, 180_000);
