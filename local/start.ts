@@ -115,6 +115,8 @@ async function main() {
   process.stdout.write(`
   Artifact store running locally (ready in ${((Date.now() - startedAt) / 1000).toFixed(1)} s), listening on ${LOCAL.bindHost}
 
+  Browse artifacts            ${stack.urls.api}/#token=${token}
+                             (the artifact browser, signed in as tenant "tenant-demo" for 24 h)
   API (artifactsApi)          ${stack.urls.api}/api/artifacts
   storeArtifact               ${stack.urls.store}   requests via ${via}
   syncArtifactMetadata        ${stack.urls.sync}   <- object events from the GCS stand-in

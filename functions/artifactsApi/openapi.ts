@@ -153,10 +153,13 @@ function operationObject(op: AnyOperation, head = false): Json {
   };
 }
 
-/** The `paths` of the document, from the route table. */
+/** Whether an operation belongs to the API (under `/api/`): the artifact browser's pages do not. */
+export const isApiOperation = (op: AnyOperation) => op.path.startsWith('/api/');
+
+/** The `paths` of the document, from the route table (its API operations). */
 function paths(operations: AnyOperation[]): Json {
   const out: Record<string, Json> = {};
-  for (const op of operations) {
+  for (const op of operations.filter(isApiOperation)) {
     const item = out[op.path] ?? {};
     out[op.path] = item;
     item[op.method.toLowerCase()] = operationObject(op);

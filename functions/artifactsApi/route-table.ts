@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { CONTENTS, openApiJson } from './openapi';
 import { type AnyOperation, operation } from './operation';
+import { BROWSER_OPERATIONS } from './routes/browser';
 import { deleteAlias } from './routes/delete-alias';
 import { deleteArtifact } from './routes/delete-artifact';
 import { getArtifact } from './routes/get-artifact';
@@ -189,4 +190,6 @@ export const OPERATIONS: AnyOperation[] = [
       res.send(openApiJson(OPERATIONS));
     },
   }),
+  // The artifact browser (`/`, `/ui/...`): served here, not part of the API's document.
+  ...BROWSER_OPERATIONS,
 ];

@@ -1,3 +1,11 @@
+/** One file of a web app embedded in a bundle (scripts/build/browser-app.ts). */
+export interface BrowserFileInfo {
+  /** Where the function serves it, e.g. `/ui/app.js`. */
+  path: string;
+  bytes: number;
+  gzipBytes: number;
+}
+
 /** What the build reports about each bundle it wrote. */
 export interface BundleInfo {
   /** Folder name = registered function name, e.g. `storeArtifact`. */
@@ -14,4 +22,6 @@ export interface BundleInfo {
   packages: string[];
   /** Modules left to `require` at run time (the framework and Node built-ins). */
   externals: string[];
+  /** The web app embedded in the bundle, when the function has one (`ui/`). */
+  browser?: BrowserFileInfo[];
 }

@@ -4,6 +4,7 @@ import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'nod
 import { join, relative, resolve, sep } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import * as esbuild from 'esbuild';
+import { buildBrowserApp, hasBrowserApp } from './browser-app';
 import type { BundleInfo } from './bundle-info';
 import { BUILTINS, forbiddenInputs, OPTIONAL_REQUIRES } from './forbidden';
 import { lockfileFor } from './lockfile';
@@ -86,6 +87,10 @@ export async function build(options: BuildOptions = {}): Promise<BundleInfo[]> {
       let inputs: string[];
       let externals: Set<string>;
       let code: Buffer;
+      // A function with a web app (ui/main.ts) carries it inside its bundle (scripts/build/browser-app.ts).
+      const app = hasBrowserApp(join(functionsDir, name))
+        ? await buildBrowserApp(root, join(functionsDir, name))
+        : undefined;
       try {
         const result = await esbuild.build({
           absWorkingDir: root,
@@ -101,7 +106,10 @@ export async function build(options: BuildOptions = {}): Promise<BundleInfo[]> {
           sourcemap: options.sourcemap ?? 'external',
           sourcesContent: true,
           // Modules written as ESM may read import.meta.url; in a CommonJS bundle it is the bundle's own URL.
-          define: { 'import.meta.url': '__bundleImportMetaUrl' },
+          define: {
+            'import.meta.url': '__bundleImportMetaUrl',
+            ...(app ? { __BROWSER_ASSETS__: JSON.stringify(app.assets) } : {}),
+          },
           banner: { js: 'const __bundleImportMetaUrl = require("node:url").pathToFileURL(__filename).href;' },
           metafile: true,
           logLevel: 'silent',
@@ -116,16 +124,20 @@ export async function build(options: BuildOptions = {}): Promise<BundleInfo[]> {
           ([out]) => resolve(root, out) === file,
         )?.[1];
         if (!output) throw new Error(`build: esbuild wrote no ${file}`);
+        // `<define:...>` entries are esbuild's stand-ins for defined constants (the web app), not files.
         inputs = Object.keys(output.inputs)
-          .map((i) => relative(root, resolve(root, i)).split(sep).join('/'))
-          .sort();
+          .filter((i) => !i.startsWith('<define:'))
+          .map((i) => relative(root, resolve(root, i)).split(sep).join('/'));
+        inputs = [...new Set([...inputs, ...(app?.inputs ?? [])])].sort();
         for (const input of inputs) {
           const rule = forbidden.find((f) => f.test(input));
           if (rule) throw new Error(`build: the ${name} bundle contains ${input}: ${rule.why}`);
         }
         externals = new Set<string>();
         for (const meta of Object.values(result.metafile.inputs)) {
-          for (const imp of meta.imports) if (imp.external) externals.add(imp.path);
+          for (const imp of meta.imports) {
+            if (imp.external && !imp.path.startsWith('<define:')) externals.add(imp.path);
+          }
         }
         for (const ext of externals) {
           if (ext !== FRAMEWORK && !BUILTINS.has(ext) && !(ext in OPTIONAL_REQUIRES)) {
@@ -164,6 +176,7 @@ export async function build(options: BuildOptions = {}): Promise<BundleInfo[]> {
         inputs,
         packages: [...new Set(inputs.map(packageOf).filter((p): p is string => p !== undefined))].sort(),
         externals: [...externals].sort(),
+        ...(app ? { browser: app.files } : {}),
       };
     }),
   );

@@ -121,6 +121,17 @@ describe('build()', () => {
     expect(bundles.find((b) => b.name === 'artifactsApi')!.packages).toContain('jose');
   });
 
+  it('embeds the artifact browser in artifactsApi only, within 20 KiB gzipped, and prints its weight', () => {
+    const api = bundles.find((b) => b.name === 'artifactsApi')!;
+    expect(api.browser?.map((f) => f.path)).toEqual(['/', '/ui/app.js', '/ui/app.css']);
+    const gzip = api.browser!.reduce((n, f) => n + f.gzipBytes, 0);
+    expect(gzip).toBeLessThan(20 * 1024);
+    expect(api.inputs).toContain('functions/artifactsApi/ui/main.ts');
+    expect(readFileSync(api.file, 'utf8')).toMatch(/\/ui\/app\.js\?v=[0-9a-f]{16}/);
+    for (const b of bundles) if (b !== api) expect(b.browser, b.name).toBeUndefined();
+    expect(printed.join('\n')).toMatch(/^artifactsApi \/ui\/app\.js\s+[\d.]+ KiB\s+[\d.]+ KiB$/m);
+  });
+
   it('leaves only the framework, Node built-ins and known optional requires to run time', () => {
     for (const b of bundles) {
       expect(b.externals).toContain(FRAMEWORK);
