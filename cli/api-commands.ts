@@ -32,6 +32,9 @@ export async function listCommand(options: Options): Promise<void> {
     const value = str(options, option);
     if (value) q.set(param, value);
   }
+  const parents = strings(options, 'derived-from');
+  if (parents.length > 1) throw new UsageError('list takes one --derived-from');
+  if (parents[0]) q.set('derived_from', parents[0]);
   await printResponse(await call('GET', `/api/artifacts${q.size ? `?${q}` : ''}`, options));
 }
 

@@ -5,8 +5,10 @@
  *                    --alias; --wait for the outcome (exit 3: refused, 4: no outcome in time)
  *   get <id>         print an artifact (--inline puts the images back; --version N or --alias A)
  *   versions <id>    list an artifact's versions; alias set|rm: point an alias at a version, remove it
+ *   lineage <id>     what an artifact was made from and what was made from it
  *   status <id>      what became of an artifact id (stored, rejected, deleted, unknown)
- *   list             list the tenant's artifacts (--type, --execution, --session, --limit, --cursor)
+ *   list             list the tenant's artifacts (--type, --execution, --session, --derived-from, --limit,
+ *                    --cursor)
  *   visual <id> <name> -o <file>   save one visual's bytes
  *   delete <id>      delete an artifact
  *   token            print a JWT for a tenant, signed with SUPABASE_JWT_SECRET (local default)
@@ -28,13 +30,14 @@ import { UsageError } from './usage-error';
 const USAGE = `usage: artifact-store <command> [options]
 
   publish <file> [--type T --tenant X] [--persist] [--retention-days N] [--id UUID] [--key K] [--strict-type]
-          [--revise N|latest] [--alias A]... [--wait [--timeout S]]
+          [--revise N|latest] [--alias A]... [--derived-from ID[@N]]... [--wait [--timeout S]]
   get <id> [--inline] [--version N | --alias A] [--tenant X]
   versions <id> [--limit N] [--cursor C] [--tenant X]
   alias set <id> <alias> <version> [--tenant X]
   alias rm <id> <alias> [--tenant X]
+  lineage <id> [--direction up|down|both] [--depth 1-5] [--tenant X]
   status <id> [--tenant X]
-  list [--type T] [--execution E] [--session S] [--limit N] [--cursor C] [--tenant X]
+  list [--type T] [--execution E] [--session S] [--derived-from ID] [--limit N] [--cursor C] [--tenant X]
   visual <id> <name> --out <file> [--tenant X]
   delete <id> [--tenant X]
   token --tenant X [--service-role] [--ttl 1h]
@@ -45,7 +48,8 @@ const USAGE = `usage: artifact-store <command> [options]
 
 publish warns when the local stack's materialization policy will not keep the artifact (add --persist),
 and when --type is not a known type (--strict-type makes that an error). --revise N publishes version N+1
-of the artifact (--id or --key name it; latest: after whatever is latest), --alias points aliases at it.
+of the artifact (--id or --key name it; latest: after whatever is latest), --alias points aliases at it,
+--derived-from records what it was made from (a parent's latest version unless @N names one).
 publish --wait polls the artifact's status until it is known (default --timeout 60 seconds) and adds it to
 the result as "outcome". Exit codes: 0 done (with --wait: stored), 1 error, 2 usage, 3 refused (--wait:
 rejected, with its error code, or the id is deleted), 4 no outcome within the timeout (--wait: not stored
@@ -66,6 +70,9 @@ async function main(argv: string[]): Promise<void> {
       'strict-type': { type: 'boolean' },
       revise: { type: 'string' },
       alias: { type: 'string', multiple: true },
+      'derived-from': { type: 'string', multiple: true },
+      direction: { type: 'string' },
+      depth: { type: 'string' },
       wait: { type: 'boolean' },
       timeout: { type: 'string' },
       version: { type: 'string' },
@@ -112,6 +119,8 @@ async function main(argv: string[]): Promise<void> {
       return (await import('./version-commands')).versionsCommand(need(0, 'an artifact id'), options);
     case 'alias':
       return (await import('./version-commands')).aliasCommand(args, options);
+    case 'lineage':
+      return (await import('./version-commands')).lineageCommand(need(0, 'an artifact id'), options);
     case 'status':
       return (await import('./version-commands')).statusCommand(need(0, 'an artifact id'), options);
     case 'token':

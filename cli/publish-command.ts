@@ -4,7 +4,8 @@
  * --strict-type) and, against the local stack, whether the policy will keep it (a warning suggesting
  * --persist). Warnings go to stderr; the result ({artifact_id, message_id}) to stdout.
  *
- * --revise N|latest sets `expected_version`, --alias A (repeatable) `aliases`. --wait [--timeout S] then polls
+ * --revise N|latest sets `expected_version`, --alias A (repeatable) `aliases`, --derived-from ID[@N] (repeatable)
+ * `derived_from` (the parent's latest version when N is left out). --wait [--timeout S] then polls
  * the API's status route and adds the `outcome` to the result: exit code 0 when stored, 3 when refused
  * (rejected, or the id is deleted), 4 when no outcome came within the timeout (default 60 s).
  */
@@ -85,9 +86,18 @@ export function requestFrom(file: string, options: Options): StoreRequestInput {
   }
   const aliases = strings(options, 'alias');
   if (aliases.length) request.aliases = aliases;
+  const parents = strings(options, 'derived-from');
+  if (parents.length) request.derived_from = parents.map(parentOf);
   if (!request.artifact_type) throw new Error('a bare artifact needs --type (and --tenant)');
   if (!request.tenant_id) throw new Error('a bare artifact needs --tenant');
   return request;
+}
+
+/** `ID` or `ID@N`: a parent and, optionally, its version. */
+function parentOf(value: string): { artifact_id: string; version?: number } {
+  const match = /^([0-9a-fA-F-]{36})(?:@([1-9][0-9]{0,6}))?$/.exec(value);
+  if (!match) throw new UsageError(`--derived-from takes an artifact id, optionally @version, not ${value}`);
+  return { artifact_id: match[1]!.toLowerCase(), ...(match[2] ? { version: Number(match[2]) } : {}) };
 }
 
 export async function publishCommand(file: string, options: Options): Promise<void> {

@@ -1,18 +1,31 @@
-/** The CLI commands for versions, aliases and status: `versions <id>`, `alias set|rm`, `status <id>`. */
+/**
+ * The CLI commands for versions, aliases, lineage and status: `versions <id>`, `alias set|rm`, `lineage <id>`,
+ * `status <id>`.
+ */
 import { call, printResponse, segment } from './api-client';
 import { type Options, str } from './options';
 import { UsageError } from './usage-error';
 
-/** versions <id> [--limit N] [--cursor C]: one page, newest first. */
-export async function versionsCommand(id: string, options: Options): Promise<void> {
+/** GET /api/artifacts/{id}/{route} with these options as query parameters, printed. */
+async function printSubresource(id: string, route: string, names: string[], options: Options): Promise<void> {
   const q = new URLSearchParams();
-  for (const name of ['limit', 'cursor']) {
+  for (const name of names) {
     const value = str(options, name);
     if (value) q.set(name, value);
   }
   await printResponse(
-    await call('GET', `/api/artifacts/${segment(id)}/versions${q.size ? `?${q}` : ''}`, options),
+    await call('GET', `/api/artifacts/${segment(id)}/${route}${q.size ? `?${q}` : ''}`, options),
   );
+}
+
+/** versions <id> [--limit N] [--cursor C]: one page, newest first. */
+export async function versionsCommand(id: string, options: Options): Promise<void> {
+  await printSubresource(id, 'versions', ['limit', 'cursor'], options);
+}
+
+/** lineage <id> [--direction up|down|both] [--depth 1-5]: the graph, as the API answers it. */
+export async function lineageCommand(id: string, options: Options): Promise<void> {
+  await printSubresource(id, 'lineage', ['direction', 'depth'], options);
 }
 
 /** alias set <id> <alias> <version> | alias rm <id> <alias>. */

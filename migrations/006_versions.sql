@@ -536,37 +536,48 @@ BEGIN
 END
 $$;
 
--- Points an alias at a version of the tenant's live artifact (the API's PUT): set | not_found (no such
--- artifact, or no such version). The alias moves to exactly that version, backwards too.
+-- Points an alias at a version of the tenant's live artifact (the API's PUT; backwards too), atomically:
+-- {outcome: set, artifact_type, moved_at} | {outcome: not_found}. moved_at is when the alias came to point at
+-- this version: a PUT of the version it already points at changes nothing and answers the same moved_at, so
+-- the alias.moved event the API publishes for a move has one event_id however often the PUT is retried.
 CREATE OR REPLACE FUNCTION public.artifact_alias_set(
   p_uuid uuid, p_tenant_id text, p_alias text, p_version integer
 )
-RETURNS text
+RETURNS jsonb
 LANGUAGE plpgsql
 VOLATILE
 SECURITY DEFINER
 SET search_path = public, pg_temp
 AS $$
+DECLARE
+  v_type text;
+  v_moved_at timestamptz;
 BEGIN
   IF p_alias IS NULL OR p_alias !~ '^[a-z][a-z0-9_-]{0,39}$' OR p_alias = 'latest' THEN
     RAISE EXCEPTION 'artifact_alias_set: p_alias must match ^[a-z][a-z0-9_-]{0,39}$ and not be latest, got %',
       coalesce(quote_literal(p_alias), 'NULL') USING ERRCODE = '22023';
   END IF;
-  PERFORM 1 FROM public.project_files pf
+  SELECT pf.artifact_type INTO v_type FROM public.project_files pf
   WHERE pf.uuid = p_uuid AND pf.tenant_id = p_tenant_id AND pf.artifact_type IS NOT NULL AND NOT pf.deleted
     AND (pf.expires_at IS NULL OR pf.expires_at > now())
   FOR UPDATE;
   IF NOT FOUND THEN
-    RETURN 'not_found';
+    RETURN jsonb_build_object('outcome', 'not_found');
   END IF;
   PERFORM 1 FROM public.artifact_versions av WHERE av.uuid = p_uuid AND av.version = p_version;
   IF NOT FOUND THEN
-    RETURN 'not_found';
+    RETURN jsonb_build_object('outcome', 'not_found');
   END IF;
-  INSERT INTO public.artifact_aliases (uuid, alias, version, tenant_id, updated_at)
-  VALUES (p_uuid, p_alias, p_version, p_tenant_id, now())
-  ON CONFLICT (uuid, alias) DO UPDATE SET version = EXCLUDED.version, updated_at = now();
-  RETURN 'set';
+  INSERT INTO public.artifact_aliases AS aa (uuid, alias, version, tenant_id, updated_at)
+  VALUES (p_uuid, p_alias, p_version, p_tenant_id, clock_timestamp())
+  ON CONFLICT (uuid, alias) DO UPDATE SET version = EXCLUDED.version, updated_at = EXCLUDED.updated_at
+  WHERE aa.version <> EXCLUDED.version;
+  SELECT aa.updated_at INTO v_moved_at FROM public.artifact_aliases aa WHERE aa.uuid = p_uuid AND aa.alias = p_alias;
+  RETURN jsonb_build_object(
+    'outcome', 'set',
+    'artifact_type', v_type,
+    'moved_at', to_char(v_moved_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')
+  );
 END
 $$;
 

@@ -28,6 +28,7 @@ function listScope(tenantId: string, filter: ListFilter): string {
     filter.artifact_type ?? null,
     filter.execution_id ?? null,
     filter.session_id ?? null,
+    filter.derived_from ?? null,
   ]);
 }
 

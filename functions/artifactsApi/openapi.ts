@@ -176,7 +176,7 @@ export function buildOpenApiDocument(operations: AnyOperation[]): Json {
       title: 'Artifact store API',
       version: API_VERSION,
       description:
-        "Read and delete the artifacts the platform's orchestrators stored, per tenant: their versions, aliases and status. Every operation but this document needs `Authorization: Bearer <JWT>`; the tenant comes from the token. Errors are `application/problem+json`. Generated from the zod schemas the API validates with; do not edit by hand.",
+        "Read and delete the artifacts the platform's orchestrators stored, per tenant: their versions, aliases, lineage and status. Every operation but this document needs `Authorization: Bearer <JWT>`; the tenant comes from the token. Errors are `application/problem+json`. Generated from the zod schemas the API validates with; do not edit by hand.",
     },
     tags: [
       { name: 'artifacts', description: 'Artifact envelopes and documents.' },
@@ -185,6 +185,7 @@ export function buildOpenApiDocument(operations: AnyOperation[]): Json {
         name: 'versions',
         description: 'The immutable versions of an artifact, and the aliases naming them.',
       },
+      { name: 'lineage', description: 'What an artifact was made from, and what was made from it.' },
       { name: 'status', description: 'What became of a published artifact.' },
       { name: 'meta', description: 'This document.' },
     ],

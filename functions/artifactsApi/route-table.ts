@@ -10,6 +10,7 @@ import { BROWSER_OPERATIONS } from './routes/browser';
 import { deleteAlias } from './routes/delete-alias';
 import { deleteArtifact } from './routes/delete-artifact';
 import { getArtifact } from './routes/get-artifact';
+import { getLineage } from './routes/get-lineage';
 import { getStatus } from './routes/get-status';
 import { getVisual } from './routes/get-visual';
 import { listArtifacts } from './routes/list-artifacts';
@@ -17,6 +18,7 @@ import { listVersions } from './routes/list-versions';
 import { setAlias } from './routes/set-alias';
 import {
   GetQuery,
+  LineageQuery,
   ListQuery,
   SetAliasBody,
   StatusQuery,
@@ -126,6 +128,21 @@ export const OPERATIONS: AnyOperation[] = [
     handler: listVersions,
   }),
   operation({
+    operationId: 'getLineage',
+    method: 'GET',
+    path: '/api/artifacts/{id}/lineage',
+    params: ['id'],
+    query: LineageQuery,
+    auth: true,
+    summary: 'What an artifact was made from, and what was made from it',
+    description:
+      "Follows `derived_from` edges (recorded per version when storing) `depth` edges `up`, `down` or `both`, over all the artifact's versions; at most 1,000 nodes (`truncated` says when cut). Only the caller's tenant's live artifacts appear: an edge to another tenant's, a deleted or a never-stored artifact is absent, and the walk never passes through one. `GET /api/artifacts?derived_from={id}` lists the children as summaries.",
+    tags: ['lineage'],
+    responses: { '200': { description: 'The graph.', schema: 'Lineage' } },
+    problems: [...READ_PROBLEMS],
+    handler: getLineage,
+  }),
+  operation({
     operationId: 'setAlias',
     method: 'PUT',
     path: '/api/artifacts/{id}/aliases/{alias}',
@@ -164,7 +181,7 @@ export const OPERATIONS: AnyOperation[] = [
     auth: true,
     summary: 'What became of an artifact id',
     description:
-      "For producers that published and want the outcome: `stored` (with the latest version), `rejected` (the store refused the request, with its error code: the refusal of `message_id` when given, else one while nothing is stored under the id), `deleted`, or `unknown`. Always 200 for a valid id: another tenant's id is `unknown`, exactly like an id never seen (or a request still on its way, or one the policy did not keep).",
+      "For producers that published and want the outcome: `stored` (with the latest version), `rejected` (the store refused the request, with its error code, while nothing is stored under the id), `deleted`, or `unknown`. With `message_id`, that message's own outcome: the version it created or its content already was, its refusal, or `unknown` until decided. Always 200 for a valid id: another tenant's id is `unknown`, exactly like an id never seen (or a request still on its way, or one the policy did not keep).",
     tags: ['status'],
     responses: { '200': { description: 'The state of the id.', schema: 'ArtifactStatus' } },
     problems: ['BadRequest', 'Unauthorized', 'InternalError', 'Unavailable'],

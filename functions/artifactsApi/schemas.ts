@@ -83,6 +83,9 @@ export const ListQuery = z.strictObject({
   artifact_type: ArtifactTypeName.optional().describe('Only artifacts of this type.'),
   execution_id: Filter.optional().describe('Only artifacts whose metadata has this `execution_id`.'),
   session_id: Filter.optional().describe('Only artifacts whose metadata has this `session_id`.'),
+  derived_from: ArtifactIdParam.optional().describe(
+    'Only the children of this artifact: artifacts with a version made from one of its versions.',
+  ),
   limit: Limit,
   cursor: Cursor('opaque, and valid only for the same tenant and filters.'),
   tenant_id: TenantIdParam.optional(),
@@ -145,6 +148,20 @@ export const VisualQuery = oneVersion(
 export const VersionsQuery = z.strictObject({
   limit: Limit,
   cursor: Cursor('opaque, and valid only for the same tenant and artifact.'),
+  tenant_id: TenantIdParam.optional(),
+});
+
+export const LineageQuery = z.strictObject({
+  direction: z
+    .enum(['up', 'down', 'both'])
+    .default('both')
+    .describe('`up`: what it was made from; `down`: what was made from it; `both` (default).'),
+  depth: z
+    .string()
+    .regex(/^[1-5]$/, 'an integer from 1 to 5')
+    .transform(Number)
+    .default(1)
+    .describe('How many edges to follow, 1 (default) to 5.'),
   tenant_id: TenantIdParam.optional(),
 });
 
@@ -286,6 +303,31 @@ export const StatusResponse = component(
   ]),
 );
 
+const VersionRef = z.object({ artifact_id: z.uuid(), version: VersionNumber });
+
+export const LineageResponse = component(
+  'Lineage',
+  "The artifact's lineage: its versions and the tenant's live artifact versions within `depth` edges, and the edges between them (from the version made to the version it was made from). Another tenant's, a deleted or a never-stored artifact is simply absent.",
+  z.object({
+    nodes: z.array(
+      z.object({
+        artifact_id: z.uuid(),
+        artifact_type: z.string(),
+        version: VersionNumber,
+        ui_name: z.string().nullable(),
+        created_at: Timestamp,
+      }),
+    ),
+    edges: z.array(
+      z.object({
+        from: VersionRef.describe('The version that was made.'),
+        to: VersionRef.describe('The version it was made from.'),
+      }),
+    ),
+    truncated: z.boolean().describe('True when the graph was cut at 1,000 nodes.'),
+  }),
+);
+
 export const ProblemSchema = component(
   'Problem',
   'An RFC 9457 problem (`application/problem+json`). `type` is a stable URN per kind of problem.',
@@ -304,4 +346,5 @@ export type ListResponse = z.infer<typeof ListResponse>;
 export type VersionList = z.infer<typeof VersionList>;
 export type AliasAssignment = z.infer<typeof AliasAssignment>;
 export type StatusResponse = z.infer<typeof StatusResponse>;
+export type LineageResponse = z.infer<typeof LineageResponse>;
 export type Problem = z.infer<typeof ProblemSchema>;

@@ -98,6 +98,10 @@ export interface LineageGraph {
   truncated: boolean;
 }
 
+export type AliasSetOutcome =
+  | { outcome: 'set'; artifact_type: string; moved_at: string }
+  | { outcome: 'not_found' };
+
 /** Keyset position: the last item of the previous page. `created_at` keeps the database's microseconds. */
 export interface ListPosition {
   created_at: string;
@@ -160,8 +164,11 @@ export interface MetadataStore {
   get(uuid: string, tenantId: string, selector?: VersionSelector): Promise<ArtifactRow | null>;
   /** The versions of the tenant's live artifact, newest first, before `before`; null when there is none. */
   versions(uuid: string, tenantId: string, limit: number, before?: number): Promise<VersionPage | null>;
-  /** Points `alias` at `version` (moving it, backwards too): not_found when there is no such artifact or version. */
-  setAlias(uuid: string, tenantId: string, alias: string, version: number): Promise<'set' | 'not_found'>;
+  /**
+   * Points `alias` at `version` (moving it, backwards too): not_found when there is no such artifact or
+   * version. `moved_at` is when the alias came to point at this version (unchanged by a repeated call).
+   */
+  setAlias(uuid: string, tenantId: string, alias: string, version: number): Promise<AliasSetOutcome>;
   deleteAlias(uuid: string, tenantId: string, alias: string): Promise<'deleted' | 'not_found'>;
   /** Remembers that the store refused a request for this id (the status route reads it); idempotent. */
   reject(input: {

@@ -19,6 +19,7 @@ import { ArtifactRow, type ArtifactRowInput, ArtifactRowMetadata } from '../doma
 import { isNetworkError, isRetryableStatus, PermanentError, TransientError } from '../domain/errors';
 import { isObject } from '../domain/json';
 import type {
+  AliasSetOutcome,
   ArtifactStatus,
   ClaimStatus,
   LineageGraph,
@@ -34,6 +35,11 @@ import type {
   VersionPage,
   VersionSelector,
 } from './metadata-store';
+
+const AliasSetSchema = z.discriminatedUnion('outcome', [
+  z.object({ outcome: z.literal('set'), artifact_type: z.string(), moved_at: z.string() }),
+  z.object({ outcome: z.literal('not_found') }),
+]);
 
 const VersionPageSchema = z.object({
   items: z.array(
@@ -282,12 +288,7 @@ export class SupabaseMetadataStore implements MetadataStore {
     return result.data;
   }
 
-  async setAlias(
-    uuid: string,
-    tenantId: string,
-    alias: string,
-    version: number,
-  ): Promise<'set' | 'not_found'> {
+  async setAlias(uuid: string, tenantId: string, alias: string, version: number): Promise<AliasSetOutcome> {
     const fn = 'artifact_alias_set';
     const data = await this.#call(fn, {
       p_uuid: uuid,
@@ -295,7 +296,9 @@ export class SupabaseMetadataStore implements MetadataStore {
       p_alias: alias,
       p_version: version,
     });
-    return oneOf(fn, data, ['set', 'not_found'] as const);
+    const result = AliasSetSchema.safeParse(data);
+    if (!result.success) throw unexpected(fn, data);
+    return result.data;
   }
 
   async deleteAlias(uuid: string, tenantId: string, alias: string): Promise<'deleted' | 'not_found'> {

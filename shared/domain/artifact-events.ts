@@ -1,7 +1,7 @@
 /**
  * The events the store publishes after a fact is committed (docs/design.md, "Events"), on
  * ARTIFACT_EVENTS_TOPIC: JSON `{version: 1, event_id, event, tenant_id, artifact_id, artifact_type,
- * artifact_version?, alias?, error_code?, message_id?, quarantine_path?, occurred_at}` with the attributes
+ * artifact_version?, alias?, moved_at?, error_code?, message_id?, quarantine_path?, occurred_at}` with the attributes
  * `event`, `tenant_id`, `artifact_type` for subscription filters. Delivery is at least once; `event_id` is
  * derived from the fact (not from the attempt), so a consumer dedupes on it.
  */
@@ -25,6 +25,8 @@ export interface ArtifactEvent {
   artifact_type: string;
   artifact_version?: number;
   alias?: string;
+  /** alias.moved over HTTP: when the alias came to point at this version. */
+  moved_at?: string;
   error_code?: string;
   message_id?: string;
   quarantine_path?: string;
@@ -37,7 +39,7 @@ const EVENT_NAMESPACE = '0e2c9a3e-7f3c-5d4e-9a51-3c8f2b6d1a74';
 type Fact =
   | { event: 'artifact.version_created'; artifact_version: number }
   | { event: 'artifact.deleted' }
-  | { event: 'alias.moved'; alias: string; artifact_version: number }
+  | { event: 'alias.moved'; alias: string; artifact_version: number; moved_at?: string }
   | { event: 'artifact.rejected'; error_code: string; message_id: string; quarantine_path: string }
   | { event: 'artifact.ephemeral'; message_id: string };
 
@@ -51,7 +53,7 @@ export function artifactEvent(
     fact.event === 'artifact.version_created'
       ? `v${fact.artifact_version}`
       : fact.event === 'alias.moved'
-        ? `${fact.alias}@v${fact.artifact_version}`
+        ? `${fact.alias}@v${fact.artifact_version}${fact.moved_at ? `@${fact.moved_at}` : ''}`
         : fact.event === 'artifact.rejected' || fact.event === 'artifact.ephemeral'
           ? `message:${fact.message_id}`
           : '';

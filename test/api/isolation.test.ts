@@ -22,6 +22,8 @@ let h: ApiHarness;
 const owner = uniqueTenant('iso-owner');
 const stranger = uniqueTenant('iso-stranger');
 let artifact: StoredArtifact;
+/** Made from the artifact: the owner sees it as a child and in the lineage; nobody else sees either. */
+let child: StoredArtifact;
 
 type RouteName =
   | 'list'
@@ -32,6 +34,8 @@ type RouteName =
   | 'visual'
   | 'visual version 1'
   | 'versions'
+  | 'lineage'
+  | 'children'
   | 'status'
   | 'alias set'
   | 'alias delete'
@@ -52,6 +56,8 @@ const ROUTES: Record<RouteName, Route> = {
   visual: { method: 'GET', path: (id) => `/api/artifacts/${id}/visuals/${CHART}` },
   'visual version 1': { method: 'GET', path: (id) => `/api/artifacts/${id}/visuals/${CHART}?version=1` },
   versions: { method: 'GET', path: (id) => `/api/artifacts/${id}/versions` },
+  lineage: { method: 'GET', path: (id) => `/api/artifacts/${id}/lineage?depth=2` },
+  children: { method: 'GET', path: (id) => `/api/artifacts?derived_from=${id}` },
   status: { method: 'GET', path: (id) => `/api/artifacts/${id}/status` },
   'alias set': { method: 'PUT', path: (id) => `/api/artifacts/${id}/aliases/matrix`, body: { version: 1 } },
   'alias delete': {
@@ -100,7 +106,7 @@ const CALLERS: Caller[] = [
 
 function expectedStatus(caller: Caller, route: RouteName): number {
   if (typeof caller.expect === 'number') return caller.expect;
-  if (route === 'list' || route === 'status') return 200;
+  if (route === 'list' || route === 'children' || route === 'status') return 200;
   if (caller.expect === 'foreign') return 404;
   return route === 'delete' || route === 'alias delete' ? 204 : 200;
 }
@@ -141,13 +147,16 @@ beforeAll(async () => {
   h = await startApiHarness();
   artifact = await h.store(owner);
   await h.revise(artifact, 2, { document: revised(artifact.document), aliases: ['prod'] });
+  child = await h.store(owner, { derived_from: [{ artifact_id: artifact.id, version: 2 }] });
   await Promise.all(
     CALLERS.filter((c) => c.expect === 'owner').map(async (c) => deletable.set(c.name, await h.store(owner))),
   );
   for (const [index] of CALLERS.entries()) {
-    expect(await h.t.metadata.setAlias(artifact.id, owner, `own-${index}`, 1)).toBe('set');
+    expect(await h.t.metadata.setAlias(artifact.id, owner, `own-${index}`, 1)).toMatchObject({
+      outcome: 'set',
+    });
   }
-  for (const route of Object.keys(ROUTES).filter((r) => r !== 'list') as RouteName[]) {
+  for (const route of Object.keys(ROUTES).filter((r) => r !== 'list' && r !== 'children') as RouteName[]) {
     const { method, path, body } = ROUTES[route];
     const res = await h.call(path(randomUUID()), { method, token: await h.user(owner), body });
     expect(res.status).toBe(route === 'status' ? 200 : 404);
@@ -176,22 +185,28 @@ describe.each(CALLERS)('$name', (caller) => {
     if (caller.expect === 'owner') {
       if (route === 'list')
         expect((JSON.parse(text) as ListResponse).items.map((i) => i.artifact_id)).toContain(target.id);
+      if (route === 'children')
+        expect((JSON.parse(text) as ListResponse).items.map((i) => i.artifact_id)).toEqual([child.id]);
+      if (route === 'lineage')
+        expect(JSON.parse(text).edges).toEqual([
+          { from: { artifact_id: child.id, version: 1 }, to: { artifact_id: target.id, version: 2 } },
+        ]);
       if (route === 'status') expect(JSON.parse(text)).toEqual({ state: 'stored', version: 2 });
       if (route === 'get alias') expect(JSON.parse(text)).toMatchObject({ version: 2, aliases: ['prod'] });
       if (route === 'get version 1') expect(JSON.parse(text).artifact).toEqual(target.document);
       return;
     }
     // Nobody but the owner learns anything about the artifact: not its id, tenant, type or content.
-    for (const secret of [target.id, owner, 'artifact of', 'report', 'image/gif'])
+    for (const secret of [target.id, child.id, owner, 'artifact of', 'report', 'image/gif'])
       expect(text).not.toContain(secret);
     if (res.status >= 400) {
       expect(res.headers.get('content-type')).toBe('application/problem+json');
       expect(JSON.parse(text).status).toBe(res.status);
     }
-    if (caller.expect === 'foreign' && route === 'list') {
+    if (caller.expect === 'foreign' && (route === 'list' || route === 'children')) {
       expect((JSON.parse(text) as ListResponse).items).toEqual([]);
     }
-    if (caller.expect === 'foreign' && route !== 'list') {
+    if (caller.expect === 'foreign' && route !== 'list' && route !== 'children') {
       // Exactly what a missing id gets: the same problem and the same headers.
       const reference = missing.get(route)!;
       expect(withoutRequestId(JSON.parse(text))).toEqual(reference.body);

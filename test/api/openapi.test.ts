@@ -103,6 +103,7 @@ describe('real responses', () => {
       await exchange('DELETE', '/api/artifacts/{id}', `/api/artifacts/${id}`, { token });
       await exchange('GET', '/api/artifacts/{id}/versions', `/api/artifacts/${id}/versions`, { token });
       await exchange('GET', '/api/artifacts/{id}/status', `/api/artifacts/${id}/status`, { token });
+      await exchange('GET', '/api/artifacts/{id}/lineage', `/api/artifacts/${id}/lineage`, { token });
       const alias = '/api/artifacts/{id}/aliases/{alias}';
       await exchange('PUT', alias, `/api/artifacts/${id}/aliases/x`, { token, body: { version: 1 } });
       await exchange('DELETE', alias, `/api/artifacts/${id}/aliases/x`, { token });
@@ -186,6 +187,14 @@ describe('real responses', () => {
     await exchange('DELETE', alias, a(), { token });
     await exchange('DELETE', alias, a('latest'), { token });
     await exchange('DELETE', alias, a());
+
+    const lineage = '/api/artifacts/{id}/lineage';
+    const ln = (q = '', id = stored.id) => `/api/artifacts/${id}/lineage${q}`;
+    await exchange('GET', lineage, ln('?direction=both&depth=2'), { token });
+    await exchange('GET', lineage, ln('?depth=6'), { token });
+    await exchange('GET', lineage, ln(), {});
+    await exchange('GET', lineage, ln('', missing), { token });
+    await exchange('GET', '/api/artifacts', `/api/artifacts?derived_from=${stored.id}`, { token });
 
     const status = '/api/artifacts/{id}/status';
     for (const id of [stored.id, missing, spare.id]) {

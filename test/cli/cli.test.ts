@@ -197,19 +197,35 @@ describe('versions, aliases, status and publish --wait against the local stack',
   });
 
   it('publish --wait exits 3 on a rejection, naming its code', { timeout: 60_000 }, async () => {
-    // A rejection recorded for the id (as the store records one: by tenant and id), then a publish of it.
+    // A revision of version 1 of an id with no version: the store refuses it with VERSION_CONFLICT.
     const id = randomUUID();
-    await t.metadata.reject({
-      uuid: id,
-      tenant_id: tenant,
-      message_id: `cli-${id}`,
-      error_code: 'VERSION_CONFLICT',
-      quarantine_path: `quarantine/2026-12-03/cli-${id}.json`,
-    });
-    const refused = await publishWait(['--id', id, '--revise', '1']);
+    const refused = await publishWait(['--persist', '--id', id, '--revise', '1', '--timeout', '30']);
     expect(refused.code).toBe(3);
     expect(out(refused).outcome).toEqual({ state: 'rejected', error_code: 'VERSION_CONFLICT' });
     expect(refused.stderr).toMatch(/artifact-store: rejected: VERSION_CONFLICT/);
+  });
+
+  it('publish --derived-from, lineage and list --derived-from', { timeout: 60_000 }, async () => {
+    const parent = out(await publishWait(['--persist'])).artifact_id as string;
+    const made = await publishWait(['--persist', '--derived-from', parent.toUpperCase()]);
+    expect(made.code, made.stderr).toBe(0);
+    const child = out(made).artifact_id as string;
+    const up = out(await run(['lineage', child, '--direction', 'up']));
+    expect(up.edges).toEqual([
+      { from: { artifact_id: child, version: 1 }, to: { artifact_id: parent, version: 1 } },
+    ]);
+    const down = out(await run(['lineage', parent, '--direction', 'down', '--depth', '2']));
+    expect(down.nodes.map((n: { artifact_id: string }) => n.artifact_id).sort()).toEqual(
+      [child, parent].sort(),
+    );
+    const children = out(await run(['list', '--derived-from', parent]));
+    expect(children.items.map((i: { artifact_id: string }) => i.artifact_id)).toEqual([child]);
+    const badDepth = await run(['lineage', child, '--depth', '9']);
+    expect(badDepth.code).toBe(1);
+    expect(badDepth.stderr).toMatch(/^400 /);
+    const badParent = await publishWait(['--derived-from', 'not-an-id']);
+    expect(badParent.code).toBe(2);
+    expect(badParent.stderr).toMatch(/--derived-from takes an artifact id/);
   });
 
   it('refuses a bad --revise or --timeout before publishing anything', { timeout: 60_000 }, async () => {

@@ -317,6 +317,34 @@ export function metadataStoreContract(name: string, getStore: () => MetadataStor
       });
     });
 
+    describe('setAlias', () => {
+      it('answers the type and when the alias moved there; a repeat moves nothing, a real move is a new moment', async () => {
+        const t = tenant();
+        const r = row(t);
+        await store.record(r);
+        await store.record({
+          ...row(t, { uuid: r.uuid, generation: '1700000000000002' }),
+          file_path: `artifacts/workflow/${t}/${r.uuid}/v2.json`,
+          version: 2,
+        });
+        const first = await store.setAlias(r.uuid, t, 'prod', 1);
+        expect(first).toEqual({
+          outcome: 'set',
+          artifact_type: 'workflow',
+          moved_at: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/),
+        });
+        expect(await store.setAlias(r.uuid, t, 'prod', 1)).toEqual(first);
+        const there = await store.setAlias(r.uuid, t, 'prod', 2);
+        const back = await store.setAlias(r.uuid, t, 'prod', 1);
+        expect(there).toMatchObject({ outcome: 'set' });
+        expect(back).toMatchObject({ outcome: 'set' });
+        const moments = [first, there, back].map((o) => (o.outcome === 'set' ? o.moved_at : ''));
+        expect(new Set(moments).size).toBe(3);
+        expect(await store.setAlias(r.uuid, t, 'prod', 3)).toEqual({ outcome: 'not_found' });
+        expect(await store.setAlias(r.uuid, tenant(), 'prod', 1)).toEqual({ outcome: 'not_found' });
+      });
+    });
+
     describe('lineage', () => {
       const child = (
         t: string,

@@ -5,6 +5,8 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { inProcess } from '../support/in-process';
+import { startInProcessApi } from '../support/in-process-api';
+import { seedVersion } from '../support/versions';
 
 const persist = { mode: 'persist' as const };
 const request = (id: string, sop: unknown, extra: Record<string, unknown> = {}) => ({
@@ -74,5 +76,44 @@ describe('events in process', () => {
     const deleted = p.events.filter((e) => e.event === 'artifact.deleted');
     expect(deleted.length).toBeGreaterThanOrEqual(1);
     expect(deleted.every((e) => e.readable && e.event_id === deleted[0]!.event_id)).toBe(true);
+  });
+});
+
+describe('events from the API', () => {
+  it('a PUT of an alias announces alias.moved once per move: a retried PUT repeats its event_id, a failed publish is a 503', async () => {
+    const api = await startInProcessApi();
+    try {
+      const key = { artifact_type: 'sop', tenant_id: 'ev-api', artifact_id: randomUUID() };
+      await seedVersion(api, key, { version: 1, document: { sop: { v: 1 } } });
+      await seedVersion(api, key, { version: 2, document: { sop: { v: 2 } } });
+      const token = await api.user('ev-api');
+      const put = (version: number) =>
+        api.call(`/api/artifacts/${key.artifact_id}/aliases/prod`, {
+          method: 'PUT',
+          token,
+          body: { version },
+        });
+      expect((await put(1)).status).toBe(200);
+      expect((await put(1)).status).toBe(200);
+      expect((await put(2)).status).toBe(200);
+      api.failEvents = 1;
+      const failed = await put(1);
+      expect(failed.status).toBe(503);
+      // The move is committed; the client's retry announces it, under the id the lost publish had.
+      expect((await put(1)).status).toBe(200);
+      expect(api.events.map((e) => [e.event, e.alias, e.artifact_version, e.artifact_type])).toEqual([
+        ['alias.moved', 'prod', 1, 'sop'],
+        ['alias.moved', 'prod', 1, 'sop'],
+        ['alias.moved', 'prod', 2, 'sop'],
+        ['alias.moved', 'prod', 1, 'sop'],
+      ]);
+      const ids = api.events.map((e) => e.event_id);
+      expect(ids[1]).toBe(ids[0]);
+      // Moving back to version 1 is a new fact: a new id, though alias and version are those of the first.
+      expect(new Set(ids).size).toBe(3);
+      expect(api.events[3]!.moved_at).not.toBe(api.events[0]!.moved_at);
+    } finally {
+      await api.close();
+    }
   });
 });

@@ -162,7 +162,7 @@ describe('grants', () => {
         artifact_row_states: [{ uuid, tenant_id: tenant, artifact_type: 'sop', deleted: false }],
         artifact_live_rows: [{ uuid, tenant_id: tenant, artifact_type: 'sop' }],
         artifact_versions_list: { items: [{ version: 1 }], next: null },
-        artifact_alias_set: 'set',
+        artifact_alias_set: { outcome: 'set', artifact_type: 'sop' },
         artifact_alias_delete: 'deleted',
         artifact_lineage: { nodes: [{ artifact_id: uuid, version: 1 }], edges: [], truncated: false },
         artifact_status: { state: 'stored', version: 1 },

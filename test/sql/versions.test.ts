@@ -146,10 +146,20 @@ describe('aliases', () => {
     await record(pool, { uuid, tenant_id: tenant, generation: 10, version: 1, aliases: ['prod', 'first'] });
     expect(await get(pool, uuid, tenant, null, 'prod')).toMatchObject({ version: 3, aliases: ['prod'] });
     expect(await get(pool, uuid, tenant, null, 'first')).toMatchObject({ version: 1, aliases: ['first'] });
-    expect(await setAlias(uuid, tenant, 'prod', 1)).toBe('set');
+    const moved = await setAlias(uuid, tenant, 'prod', 1);
+    expect(moved).toEqual({
+      outcome: 'set',
+      artifact_type: 'workflow',
+      moved_at: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/),
+    });
     expect(await get(pool, uuid, tenant, 1)).toMatchObject({ aliases: ['first', 'prod'] });
-    expect(await setAlias(uuid, tenant, 'prod', 2)).toBe('not_found');
-    expect(await setAlias(uuid, newTenant('other'), 'prod', 1)).toBe('not_found');
+    // The same PUT again moves nothing: the same moved_at (one alias.moved event_id); a real move, a new one.
+    expect(await setAlias(uuid, tenant, 'prod', 1)).toEqual(moved);
+    const there = await setAlias(uuid, tenant, 'prod', 3);
+    const back = await setAlias(uuid, tenant, 'prod', 1);
+    expect(new Set([moved.moved_at, there.moved_at, back.moved_at]).size).toBe(3);
+    expect(await setAlias(uuid, tenant, 'prod', 2)).toEqual({ outcome: 'not_found' });
+    expect(await setAlias(uuid, newTenant('other'), 'prod', 1)).toEqual({ outcome: 'not_found' });
     await expect(setAlias(uuid, tenant, 'latest', 1)).rejects.toMatchObject({ code: '22023' });
     expect(await get(pool, uuid, tenant, null, 'latest')).toMatchObject({ version: 3 });
     const del = async (t: string, alias: string) =>

@@ -13,6 +13,9 @@ import { createAuthenticator } from '../../functions/artifactsApi/auth';
 import { createCorsPolicy } from '../../functions/artifactsApi/cors';
 import { createCursorCodec } from '../../functions/artifactsApi/cursor';
 import { mintJwt } from '../../local/tokens';
+import type { EventPublisher } from '../../shared/adapters/event-publisher';
+import type { ArtifactEvent } from '../../shared/domain/artifact-events';
+import { TransientError } from '../../shared/domain/errors';
 import { createLogger } from '../../shared/platform/log';
 import { MemoryBlobStore } from './memory/memory-blob-store';
 import { MemoryMetadataStore } from './memory/memory-metadata-store';
@@ -36,6 +39,9 @@ export interface InProcessApi {
   user(tenant: string): Promise<string>;
   service(): Promise<string>;
   call(path: string, init?: CallInit): Promise<Response>;
+  /** The events the API published, in order; `failEvents` > 0 makes that many publishes fail first. */
+  events: ArtifactEvent[];
+  failEvents: number;
   close(): Promise<void>;
 }
 
@@ -43,12 +49,23 @@ export async function startInProcessApi(): Promise<InProcessApi> {
   const blobs = new MemoryBlobStore('api-bucket');
   const metadata = new MemoryMetadataStore();
   const logs: Array<Record<string, unknown>> = [];
+  const events: ArtifactEvent[] = [];
   const name = `artifactsApi-${randomUUID()}`;
+  const publisher: EventPublisher = {
+    async publish(event) {
+      if (api.failEvents > 0) {
+        api.failEvents -= 1;
+        throw new TransientError('events topic unavailable');
+      }
+      events.push(event);
+    },
+  };
   functions.http(
     name,
     createApi({
       blobs,
       metadata,
+      events: publisher,
       authenticate: createAuthenticator({ jwtSecret: SECRET, tenantClaim: 'app_metadata.tenant_id' }),
       cursors: createCursorCodec('in-process-cursor-secret'),
       cors: createCorsPolicy([IN_PROCESS_ORIGIN]),
@@ -59,11 +76,13 @@ export async function startInProcessApi(): Promise<InProcessApi> {
   const server: Server = getTestServer(name);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  return {
+  const api: InProcessApi = {
     url,
     blobs,
     metadata,
     logs,
+    events,
+    failEvents: 0,
     user: (tenant) =>
       mintJwt({ sub: 'in-process', role: 'authenticated', app_metadata: { tenant_id: tenant } }, SECRET, {
         expiresIn: '10m',
@@ -86,4 +105,5 @@ export async function startInProcessApi(): Promise<InProcessApi> {
         server.close((err) => (err ? reject(err) : resolve()));
       }),
   };
+  return api;
 }

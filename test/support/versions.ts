@@ -33,6 +33,8 @@ export interface SeedOptions {
   expires_at?: string | null;
   /** The Pub/Sub message that created this version, as the store writes it (the status route answers by it). */
   message_id?: string;
+  /** The parent versions this version was made from (lineage). */
+  derived_from?: Array<{ artifact_id: string; version: number }>;
 }
 
 const MATERIALIZATION = {
@@ -124,6 +126,7 @@ export async function seedVersion(
     },
     version,
     ...(options.aliases ? { aliases: options.aliases } : {}),
+    ...(options.derived_from ? { derived_from: options.derived_from } : {}),
   });
   return { key, version, file_path, visuals, outcome };
 }

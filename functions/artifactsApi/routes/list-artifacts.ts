@@ -14,6 +14,7 @@ export async function listArtifacts({
     ...(query.artifact_type ? { artifact_type: query.artifact_type } : {}),
     ...(query.execution_id ? { execution_id: query.execution_id } : {}),
     ...(query.session_id ? { session_id: query.session_id } : {}),
+    ...(query.derived_from ? { derived_from: query.derived_from } : {}),
   };
   const after = query.cursor ? deps.cursors.decode(query.cursor, principal.tenant_id, filter) : undefined;
   const page = await deps.metadata.list(principal.tenant_id, filter, query.limit, after);

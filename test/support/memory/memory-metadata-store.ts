@@ -6,6 +6,7 @@
  */
 
 import type {
+  AliasSetOutcome,
   ArtifactStatus,
   ClaimStatus,
   LineageGraph,
@@ -72,6 +73,8 @@ export class MemoryMetadataStore implements MetadataStore {
   private readonly ids = new Map<string, { tenant_id: string; artifact_type: string }>();
   private readonly versionRows = new Map<string, Map<number, VersionRow>>();
   private readonly aliasMap = new Map<string, Map<string, number>>();
+  /** When each `{uuid}/{alias}` came to point at its version by setAlias (the API's PUT). */
+  private readonly aliasMovedAt = new Map<string, string>();
   private readonly edges: Array<{
     child: string;
     child_version: number;
@@ -317,16 +320,17 @@ export class MemoryMetadataStore implements MetadataStore {
     return { items, next: all.length > limit ? items.at(-1)!.version : null };
   }
 
-  async setAlias(
-    uuid: string,
-    tenantId: string,
-    alias: string,
-    version: number,
-  ): Promise<'set' | 'not_found'> {
+  async setAlias(uuid: string, tenantId: string, alias: string, version: number): Promise<AliasSetOutcome> {
     this.fail('setAlias');
-    if (!this.live(this.rows.get(uuid), tenantId) || !this.versionsOf(uuid).has(version)) return 'not_found';
-    this.aliasesOf(uuid).set(alias, version);
-    return 'set';
+    const row = this.rows.get(uuid);
+    if (!row || !this.live(row, tenantId) || !this.versionsOf(uuid).has(version))
+      return { outcome: 'not_found' };
+    const key = `${uuid}/${alias}`;
+    if (this.aliasesOf(uuid).get(alias) !== version || !this.aliasMovedAt.has(key)) {
+      this.aliasesOf(uuid).set(alias, version);
+      this.aliasMovedAt.set(key, this.now().replace('+00:00', 'Z'));
+    }
+    return { outcome: 'set', artifact_type: row.artifact_type!, moved_at: this.aliasMovedAt.get(key)! };
   }
 
   async deleteAlias(uuid: string, tenantId: string, alias: string): Promise<'deleted' | 'not_found'> {
