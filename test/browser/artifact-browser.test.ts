@@ -1,8 +1,7 @@
 /**
  * The artifact browser (docs/design.md, "Artifact browser") in a real headless Chromium against a whole local
  * stack: sign in (pasted token, the `#token=` link), the list with a filter and paging, an artifact with its
- * images really rendered and its document tree driven by the keyboard, versions and lineage (the real routes
- * once they exist on this branch; the documented lineage answer from a stand-in route until then), the 404,
+ * images really rendered and its document tree driven by the keyboard, its versions and lineage, the 404,
  * 400, 401 and 503 states, a 375 px window, and the Content-Security-Policy: no violation while in use, and
  * in force when something tries. The routes' headers are checked without a browser.
  */
@@ -10,19 +9,11 @@ import { randomUUID } from 'node:crypto';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BROWSER_CSP } from '../../functions/artifactsApi/browser-assets';
-import { OPERATIONS } from '../../functions/artifactsApi/route-table';
-import type { StoreRequestInput } from '../../shared/domain/store-request';
 import { type ApiHarness, startApiHarness, uniqueTenant } from '../api/support/harness';
 import { waitFor } from '../support/stack';
 import { type Chromium, hasChromium, launchChromium, runBrowserTests } from './support/chromium';
 import { type BrowserData, roadmapDocument, seedBrowserData } from './support/fixtures';
 import { openPage, signInByLink, type WatchedPage } from './support/pages';
-import { standInLineage } from './support/stand-ins';
-
-const served = (path: string) => OPERATIONS.some((op) => op.path === path);
-/** The versions and lineage routes arrive from other branches; their tests run once they are here. */
-const HAS_VERSIONS = served('/api/artifacts/{id}/versions');
-const HAS_LINEAGE = served('/api/artifacts/{id}/lineage');
 
 let h: ApiHarness;
 let data: BrowserData;
@@ -114,10 +105,6 @@ describe.skipIf(!runBrowserTests)('the artifact browser in Chromium', () => {
     page.evaluate((h) => {
       location.hash = h;
     }, hash);
-
-  /** The documented lineage answer, blueprint ← roadmap ← solution, from a stand-in route. */
-  const standIn = (page: Page) =>
-    standInLineage(page, [data.blueprint, data.roadmap, data.solution], HAS_VERSIONS);
 
   it('is installed (required under CI)', () => {
     expect(hasChromium, 'Chromium must be installed under CI=true (.ci/run installs it)').toBe(true);
@@ -286,9 +273,8 @@ describe.skipIf(!runBrowserTests)('the artifact browser in Chromium', () => {
     });
   });
 
-  it('draws the lineage (parents above, children below) and follows an edge by mouse and keyboard (the documented answer, from a stand-in route)', async () => {
+  it('draws the lineage (parents above, children below) and follows an edge by mouse and keyboard', async () => {
     await tab(async (page) => {
-      await standIn(page);
       await signInByLink(page, base, token, `#/artifacts/${data.roadmap.id}`);
       await heading(page, 'Service desk roadmap').waitFor();
       const node = (a: { id: string }) => page.locator(`svg.graph a.node[data-key="${a.id}@1"]`);
@@ -308,12 +294,12 @@ describe.skipIf(!runBrowserTests)('the artifact browser in Chromium', () => {
     });
   });
 
-  it.skipIf(!HAS_LINEAGE)('follows a lineage edge of the real API', async () => {
+  it('follows an edge to a parent named without a version (its latest when stored)', async () => {
     const child = await h.store(data.tenant, {
       artifact_type: 'solution',
       document: { synthesis: 'derived', n: 1 },
       metadata: { ui_name: 'Derived solution' },
-      ...({ derived_from: [{ artifact_id: data.blueprint.id }] } as Partial<StoreRequestInput>),
+      derived_from: [{ artifact_id: data.blueprint.id }],
     });
     await tab(async (page) => {
       await signInByLink(page, base, token, `#/artifacts/${child.id}`);
@@ -324,7 +310,7 @@ describe.skipIf(!runBrowserTests)('the artifact browser in Chromium', () => {
     });
   });
 
-  it.skipIf(!HAS_VERSIONS)('switches versions, with their aliases', async () => {
+  it('switches versions, with their aliases', async () => {
     const first = await h.store(data.tenant, {
       artifact_type: 'roadmap',
       document: roadmapDocument('Versioned roadmap, first draft'),
@@ -432,7 +418,6 @@ describe.skipIf(!runBrowserTests)('the artifact browser in Chromium', () => {
   it('fits a 375 px window: nothing wider than the page, on the list and on an artifact', async () => {
     await tab(
       async (page) => {
-        await standIn(page);
         const overflow = () =>
           page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
         await signInByLink(page, base, token);

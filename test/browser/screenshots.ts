@@ -2,24 +2,18 @@
  * `npm run screenshots`: the artifact browser's main pages, photographed in Chromium against a whole local
  * stack (the browser tests' harness and fixtures) into docs/screenshots/, for the README. Run by its own
  * vitest configuration (screenshots.config.ts), never by `npm test`.
- *
- * Lineage comes from the real route when the API has one, else from the documented answer served by a
- * stand-in route (support/stand-ins.ts); run it again once lineage is merged.
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { OPERATIONS } from '../../functions/artifactsApi/route-table';
 import { ROOT } from '../../scripts/build';
 import { type ApiHarness, startApiHarness } from '../api/support/harness';
 import { waitFor } from '../support/stack';
 import { type Chromium, launchChromium } from './support/chromium';
 import { type BrowserData, roadmapDocument, seedBrowserData } from './support/fixtures';
 import { openPage, signInByLink } from './support/pages';
-import { standInLineage } from './support/stand-ins';
 
 const OUT = join(ROOT, 'docs', 'screenshots');
-const served = (path: string) => OPERATIONS.some((op) => op.path === path);
 
 let h: ApiHarness;
 let chromium: Chromium;
@@ -30,23 +24,21 @@ beforeAll(async () => {
   h = await startApiHarness();
   data = await seedBrowserData(h, 'tenant-demo');
   token = await h.user(data.tenant, {}, '1h');
-  if (served('/api/artifacts/{id}/versions')) {
-    // A second version of the roadmap, aliased, so that the artifact page shows versions and aliases.
-    await h.t.publish({
-      artifact_type: 'roadmap',
-      tenant_id: data.tenant,
-      artifact_id: data.roadmap.id,
-      expected_version: 1,
-      aliases: ['prod'],
-      artifact: { ...roadmapDocument('Service desk roadmap'), revision: 'Portal pilot extended to 8 weeks' },
-      metadata: { ui_name: 'Service desk roadmap', execution_id: 'exec-roadmap', session_id: 'session-a' },
-      materialization: { mode: 'persist', reason: 'screenshots' },
-    });
-    await waitFor(
-      async () => (await h.call(`/api/artifacts/${data.roadmap.id}?version=2`, { token })).ok,
-      'version 2 of the roadmap',
-    );
-  }
+  // A second version of the roadmap, aliased, so that the artifact page shows versions and aliases.
+  await h.t.publish({
+    artifact_type: 'roadmap',
+    tenant_id: data.tenant,
+    artifact_id: data.roadmap.id,
+    expected_version: 1,
+    aliases: ['prod'],
+    artifact: { ...roadmapDocument('Service desk roadmap'), revision: 'Portal pilot extended to 8 weeks' },
+    metadata: { ui_name: 'Service desk roadmap', execution_id: 'exec-roadmap', session_id: 'session-a' },
+    materialization: { mode: 'persist', reason: 'screenshots' },
+  });
+  await waitFor(
+    async () => (await h.call(`/api/artifacts/${data.roadmap.id}?version=2`, { token })).ok,
+    'version 2 of the roadmap',
+  );
   chromium = await launchChromium();
   mkdirSync(OUT, { recursive: true });
 }, 180_000);
@@ -64,13 +56,6 @@ async function shoot(
 ) {
   const { page, problems } = await openPage(chromium, options.viewport ?? { width: 1280, height: 860 });
   try {
-    if (!served('/api/artifacts/{id}/lineage')) {
-      await standInLineage(
-        page,
-        [data.blueprint, data.roadmap, data.solution],
-        served('/api/artifacts/{id}/versions'),
-      );
-    }
     await signInByLink(page, h.t.stack.urls.api, token, place);
     await page.locator(ready).first().waitFor();
     await page.waitForFunction(() =>

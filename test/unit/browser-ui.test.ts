@@ -130,6 +130,23 @@ describe('lineage layout', () => {
     ).toBe(true);
   });
 
+  it("every version of the artifact sits in the middle row, with its own version's parents and children", () => {
+    // Looking at version 2, whose version 1 was made from p and used by c (the API answers all versions).
+    const layout = layoutLineage(
+      {
+        nodes: [node('me', 1), node('me', 2), node('p'), node('c')],
+        edges: [edge('me', 'p', 1), edge('c', 'me', 1, 1)],
+        truncated: false,
+      },
+      { artifact_id: 'me', version: 2 },
+    );
+    const at = (key: string) => layout.nodes.find((n) => n.key === key)!;
+    expect(at('me@2')).toMatchObject({ layer: 0, focus: true });
+    expect(at('me@1')).toMatchObject({ layer: 0, focus: false });
+    expect(at('p@1').layer).toBe(-1);
+    expect(at('c@1').layer).toBe(1);
+  });
+
   it('without a version, centres on the newest version of the artifact; survives cycles', () => {
     const layout = layoutLineage(
       {

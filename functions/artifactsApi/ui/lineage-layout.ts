@@ -1,6 +1,6 @@
 /**
- * Where each node of a lineage graph goes: the artifact looked at in the middle row, its parents in rows
- * above (grandparents higher), its children in rows below, each row centred. Edges run from a child version
+ * Where each node of a lineage graph goes: the artifact looked at (all its versions) in the middle row, its
+ * parents in rows above (grandparents higher), its children in rows below, each row centred. Edges run from a child version
  * to a parent version. Pure: no DOM, so it is tested on its own.
  */
 import type { Lineage, LineageNode, VersionRef } from './types';
@@ -69,15 +69,17 @@ export function layoutLineage(
   const focal =
     candidates.find((n) => n.version === focus.version) ??
     candidates.sort((a, b) => b.version - a.version)[0];
+  // Every version of the artifact looked at sits in the middle row (each may have its own parents and
+  // children); the one looked at is the focus.
   const layer = new Map<string, number>();
+  const starts = candidates.map(keyOf);
+  for (const start of starts) layer.set(start, 0);
   if (focal) {
-    const start = keyOf(focal);
-    layer.set(start, 0);
     for (const [next, step] of [
       [parents, -1],
       [children, 1],
     ] as const) {
-      const queue = [start];
+      const queue = [...starts];
       while (queue.length > 0) {
         const k = queue.shift()!;
         for (const n of next.get(k) ?? []) {

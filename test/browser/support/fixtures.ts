@@ -1,4 +1,5 @@
 /** Artifacts worth looking at, for the browser tests and the screenshots: real images, nested documents. */
+import { randomUUID } from 'node:crypto';
 import type { ApiHarness, StoredArtifact } from '../../api/support/harness';
 import { PNG_BASE64 } from '../../api/support/harness';
 
@@ -60,18 +61,25 @@ export interface BrowserData {
 }
 
 export async function seedBrowserData(h: ApiHarness, tenant: string): Promise<BrowserData> {
+  // The lineage blueprint ← roadmap ← solution, each naming its parent's version 1 (stored alongside).
+  const ids = { blueprint: randomUUID(), roadmap: randomUUID() };
+  const parent = (artifact_id: string) => ({ derived_from: [{ artifact_id, version: 1 }] });
   const [blueprint, roadmap, solution, ...reports] = await Promise.all([
     h.store(tenant, {
+      artifact_id: ids.blueprint,
       artifact_type: 'blueprint',
       document: { blueprint_id: 'bp-7', components: { intake: { steps: ['email', 'portal'] } } },
       metadata: { ui_name: 'Intake blueprint', execution_id: 'exec-blueprint', session_id: 'session-a' },
     }),
     h.store(tenant, {
+      artifact_id: ids.roadmap,
+      ...parent(ids.blueprint),
       artifact_type: 'roadmap',
       document: roadmapDocument('Service desk roadmap'),
       metadata: { ui_name: 'Service desk roadmap', execution_id: 'exec-roadmap', session_id: 'session-a' },
     }),
     h.store(tenant, {
+      ...parent(ids.roadmap),
       artifact_type: 'solution',
       document: { synthesis: 'Portal with routing rules', cost_estimate: 42000 },
       metadata: { ui_name: 'Portal solution', execution_id: 'exec-solution', session_id: 'session-b' },

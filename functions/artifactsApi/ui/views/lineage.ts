@@ -108,15 +108,18 @@ function render(lineage: Lineage, artifact: Artifact): HTMLElement {
     ...(artifact.version !== undefined ? { version: artifact.version } : {}),
   });
   const focus = layout.nodes.find((n) => n.focus);
-  if (!focus || layout.nodes.length <= 1) {
+  const own = (n: PlacedNode) => n.node.artifact_id === artifact.artifact_id;
+  if (!focus || layout.nodes.every(own)) {
     return h(
       'p',
       { class: 'empty', id: 'no-lineage' },
       'No lineage: nothing this artifact was made from or was used for.',
     );
   }
-  const parents = layout.edges.filter((e) => e.child === focus).map((e) => e.parent);
-  const children = layout.edges.filter((e) => e.parent === focus).map((e) => e.child);
+  // The relatives of any version of this artifact, each once.
+  const unique = (nodes: PlacedNode[]) => [...new Map(nodes.map((n) => [n.key, n])).values()];
+  const parents = unique(layout.edges.filter((e) => own(e.child) && !own(e.parent)).map((e) => e.parent));
+  const children = unique(layout.edges.filter((e) => own(e.parent) && !own(e.child)).map((e) => e.child));
   return h(
     'div',
     {},
