@@ -6,7 +6,9 @@
  * own loader (as the Functions runtime does) and finds the function registered; it reports the time from its
  * first line to the registration ("load+register"). The process's wall time (spawn to exit, Node's own boot
  * included) is reported too. Bundles run from a folder outside the repository whose node_modules holds only
- * what their package-lock.json installs, as in Cloud Functions; baselines run inside the repository.
+ * what their package-lock.json installs, as in Cloud Functions; baselines run inside the repository. Each
+ * bundle is timed twice: without ARTIFACT_EVENTS_TOPIC, and with it ("events on", as Terraform deploys the
+ * store, sync and API functions: the topic's full path; docs/design.md, "Events").
  *
  * Usage: `npm run bench:cold-start [-- --variants]`
  *   COLD_START_RUNS            samples per case (default 15)
@@ -37,10 +39,17 @@ const ENV: NodeJS.ProcessEnv = {
   ),
 };
 
+/** ENV with the events topic set, as deployed (reconcileArtifacts ignores it). */
+const EVENTS_ENV: NodeJS.ProcessEnv = {
+  ...ENV,
+  ARTIFACT_EVENTS_TOPIC: 'projects/bench-project/topics/artifact-store-events',
+};
+
 interface Case {
   fn: string;
   label: string;
   dir: string;
+  env?: NodeJS.ProcessEnv;
   nodeArgs?: string[];
   total: number[];
   wall: number[];
@@ -91,6 +100,14 @@ async function main(): Promise<void> {
       const baselineDir = join(baselineRoot, b.name);
       writeBaseline(baselineDir, b, probe.signatureType);
       cases.push({ fn: b.name, label: 'bundle', dir: b.dir, total: [], wall: [] });
+      cases.push({
+        fn: b.name,
+        label: 'bundle, events on',
+        dir: b.dir,
+        env: EVENTS_ENV,
+        total: [],
+        wall: [],
+      });
       cases.push({ fn: b.name, label: 'baseline', dir: baselineDir, total: [], wall: [] });
     }
     if (variants) {
@@ -126,10 +143,10 @@ async function main(): Promise<void> {
     }
 
     // One unmeasured run per case fills the file cache; then the cases take turns, so drift hits all alike.
-    for (const c of cases) probeFunction(c.dir, c.fn, { env: ENV, nodeArgs: c.nodeArgs });
+    for (const c of cases) probeFunction(c.dir, c.fn, { env: c.env ?? ENV, nodeArgs: c.nodeArgs });
     for (let i = 0; i < runs; i++) {
       for (const c of cases) {
-        const r = probeFunction(c.dir, c.fn, { env: ENV, nodeArgs: c.nodeArgs });
+        const r = probeFunction(c.dir, c.fn, { env: c.env ?? ENV, nodeArgs: c.nodeArgs });
         if (!r.declarative) throw new Error(`${c.fn} (${c.label}) stopped registering\n${r.stderr}`);
         c.total.push(r.totalMs);
         c.wall.push(r.wallMs);

@@ -12,6 +12,8 @@ export const LOCAL = {
   projectId: env.GOOGLE_CLOUD_PROJECT ?? 'local-project',
   bucket: env.ARTIFACT_BUCKET ?? 'local-artifacts',
   topic: env.ARTIFACT_STORE_TOPIC ?? 'artifact-store-requests',
+  /** Where the functions publish their events (docs/design.md, "Events"); only with the Pub/Sub emulator. */
+  eventsTopic: env.ARTIFACT_EVENTS_TOPIC || 'artifact-store-events',
   dataDir: env.LOCAL_DATA_DIR ?? '.local',
   bindHost,
   /** Where clients reach the stack: the bind host, or loopback when it binds every interface. */

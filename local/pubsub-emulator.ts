@@ -1,8 +1,9 @@
 /**
  * The gcloud Pub/Sub emulator: starting it (tests and CI) and giving it the request topic with a push
  * subscription to the store function, as Terraform does in production (without the dead-letter topic: the
- * emulator redelivers a failing push about once a second, forever). The emulator forgets its topics when it
- * restarts, so `npm start` keeps watching (`watchPushSubscription`) and recreates them when it comes back.
+ * emulator redelivers a failing push about once a second, forever), and the topic the functions publish their
+ * events on (`ensureTopic`). The emulator forgets its topics when it restarts, so `npm start` keeps watching
+ * (`watchPushSubscription`) and recreates them when it comes back.
  *
  * Topic and subscription are managed through the emulator's REST interface (the Pub/Sub v1 REST API, served
  * on the same port as gRPC): plain fetch with short timeouts, so a down emulator is a quick, clear failure.
@@ -22,8 +23,11 @@ export interface PushSetup {
   timeoutMs?: number;
 }
 
+/** What a call to the emulator needs. */
+type EmulatorTarget = Pick<PushSetup, 'emulatorHost' | 'projectId' | 'timeoutMs'>;
+
 async function rest(
-  setup: PushSetup,
+  setup: EmulatorTarget,
   method: string,
   path: string,
   body?: unknown,
@@ -57,6 +61,13 @@ function fail(what: string, reply: { status: number; json: Record<string, unknow
   throw new LocalStackError(`the Pub/Sub emulator refused to ${what}: ${message}`);
 }
 
+/** Creates `topic` unless it exists; returns whether it had to. */
+export async function ensureTopic(setup: EmulatorTarget, topic: string): Promise<boolean> {
+  const reply = await rest(setup, 'PUT', `topics/${encodeURIComponent(topic)}`, {});
+  if (reply.status !== 200 && reply.status !== 409) fail(`create topic ${topic}`, reply);
+  return reply.status === 200;
+}
+
 /**
  * Creates the topic and the push subscription, or points an existing subscription at `pushEndpoint`.
  * Returns what it had to create.
@@ -64,9 +75,7 @@ function fail(what: string, reply: { status: number; json: Record<string, unknow
 export async function configurePushSubscription(
   setup: PushSetup,
 ): Promise<{ topic: boolean; subscription: boolean }> {
-  const topicPath = `topics/${encodeURIComponent(setup.topic)}`;
-  const topic = await rest(setup, 'PUT', topicPath, {});
-  if (topic.status !== 200 && topic.status !== 409) fail(`create topic ${setup.topic}`, topic);
+  const topic = await ensureTopic(setup, setup.topic);
   const subPath = `subscriptions/${encodeURIComponent(setup.subscription)}`;
   const created = await rest(setup, 'PUT', subPath, {
     topic: `projects/${setup.projectId}/topics/${setup.topic}`,
@@ -81,7 +90,7 @@ export async function configurePushSubscription(
   } else if (created.status !== 200) {
     fail(`create subscription ${setup.subscription}`, created);
   }
-  return { topic: topic.status === 200, subscription: created.status === 200 };
+  return { topic, subscription: created.status === 200 };
 }
 
 export interface Watcher {
@@ -89,13 +98,13 @@ export interface Watcher {
 }
 
 /**
- * Every `intervalMs` (default 3 s), checks that the topic and the subscription still exist; when the
- * emulator has come back without them (it forgets everything on restart), recreates both. Says once when the
- * emulator goes away and once when it is back.
+ * Every `intervalMs` (default 3 s), checks that the topic and the subscription still exist, and each of
+ * `topics` (the events topic); when the emulator has come back without them (it forgets everything on
+ * restart), recreates them. Says once when the emulator goes away and once when it is back.
  */
 export function watchPushSubscription(
   setup: PushSetup,
-  options: { intervalMs?: number; onLine?: (line: string) => void } = {},
+  options: { intervalMs?: number; onLine?: (line: string) => void; topics?: string[] } = {},
 ): Watcher {
   const say = options.onLine ?? (() => {});
   const probe = { ...setup, timeoutMs: Math.min(setup.timeoutMs ?? 2000, 2000) };
@@ -117,6 +126,11 @@ export function watchPushSubscription(
         say(
           `recreated topic ${setup.topic} and push subscription ${setup.subscription} on the Pub/Sub emulator (it forgets them when it restarts)`,
         );
+      }
+      for (const extra of options.topics ?? []) {
+        const found = await rest(probe, 'GET', `topics/${encodeURIComponent(extra)}`);
+        if (found.status === 404 && (await ensureTopic(setup, extra)))
+          say(`recreated topic ${extra} on the Pub/Sub emulator`);
       }
     } catch (err) {
       if (!down) say(`${(err as Error).message}; publishing through it fails until it is back`);

@@ -3,7 +3,9 @@
  * migrations applied, the PostgREST and GCS stand-ins, and the three functions under functions-framework
  * from their deployable bundles, wired as in production: the GCS stand-in posts object events to the sync
  * function as Eventarc would, and requests reach the store function through the Pub/Sub emulator's push
- * subscription (PUBSUB_EMULATOR_HOST) or straight in the push format.
+ * subscription (PUBSUB_EMULATOR_HOST) or straight in the push format. With the emulator, the functions also
+ * publish their events (docs/design.md, "Events") on `eventsTopic`, created there; without it, events are
+ * off: there is nowhere local to publish them (events-env.ts).
  *
  * Before starting anything it takes the data directory's lock (one stack per directory, stack-lock.ts) and
  * checks every port, naming the component and its variable (ports.ts); every server listens on `bindHost`
@@ -19,12 +21,13 @@ import { join, resolve } from 'node:path';
 import { build } from '../scripts/build';
 import { migrate } from '../scripts/migrate';
 import { PORT_VARS } from './defaults';
+import { functionEventsEnv } from './events-env';
 import { type FunctionProcess, startFunctionProcess } from './function-process';
 import { type DeliveryOptions, deliveryOptionsFromEnv, type EventDelivery, startGcsStandIn } from './gcs';
 import { checkPorts, type PortClaim } from './ports';
 import { startEmbeddedPostgres } from './postgres';
 import { startPostgrestStandIn } from './postgrest';
-import { configurePushSubscription, watchPushSubscription } from './pubsub-emulator';
+import { configurePushSubscription, ensureTopic, watchPushSubscription } from './pubsub-emulator';
 import { throwIfCancelled } from './stack-error';
 import { acquireStackLock } from './stack-lock';
 import { LOCAL_JWT_SECRET, localServiceRoleKey } from './tokens';
@@ -50,6 +53,11 @@ export interface StackOptions {
   databaseUrl?: string;
   /** host:port of the gcloud Pub/Sub emulator; without it, publishers push straight to storeArtifact. */
   pubsubEmulatorHost?: string;
+  /**
+   * The topic the functions publish their events on, created on the emulator (ARTIFACT_EVENTS_TOPIC in
+   * their environment). Only with `pubsubEmulatorHost`: without it, no events.
+   */
+  eventsTopic?: string;
   /** How often the emulator is checked for a lost topic (default 3 s; 0: not watched). */
   emulatorCheckMs?: number;
   jwtSecret?: string;
@@ -75,6 +83,8 @@ export interface Stack {
   jwtSecret: string;
   serviceRoleKey: string;
   urls: { api: string; store: string; sync: string; supabase: string; gcs: string };
+  /** The topic on the emulator the functions publish their events on; undefined when events are off. */
+  eventsTopic: string | undefined;
   /** The environment a publisher or CLI needs to reach this stack. */
   clientEnv: Record<string, string>;
   functions: Record<'artifactsApi' | 'storeArtifact' | 'syncArtifactMetadata', FunctionProcess>;
@@ -199,7 +209,14 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       const value = process.env[name];
       if (value) common[name] = value;
     }
-    Object.assign(common, options.functionEnv);
+    const eventsEnv = functionEventsEnv(options);
+    if (eventsEnv.ARTIFACT_EVENTS_TOPIC) {
+      // Before the functions start: their first event must find the topic.
+      const target = { emulatorHost: eventsEnv.PUBSUB_EMULATOR_HOST, projectId: options.projectId };
+      await ensureTopic(target, eventsEnv.ARTIFACT_EVENTS_TOPIC);
+      progress(`Pub/Sub emulator ${target.emulatorHost}: events topic ${eventsEnv.ARTIFACT_EVENTS_TOPIC}`);
+    }
+    Object.assign(common, eventsEnv, options.functionEnv);
 
     const t = Date.now();
     progress('starting artifactsApi, storeArtifact and syncArtifactMetadata under functions-framework');
@@ -245,6 +262,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
         const watcher = watchPushSubscription(setup, {
           ...(options.emulatorCheckMs ? { intervalMs: options.emulatorCheckMs } : {}),
           onLine: progress,
+          topics: eventsEnv.ARTIFACT_EVENTS_TOPIC ? [eventsEnv.ARTIFACT_EVENTS_TOPIC] : [],
         });
         stops.push(async () => watcher.stop());
       }
@@ -274,6 +292,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       STORE_FUNCTION_URL: storeArtifact.url,
       SUPABASE_JWT_SECRET: jwtSecret,
       ...(options.pubsubEmulatorHost ? { PUBSUB_EMULATOR_HOST: options.pubsubEmulatorHost } : {}),
+      ...(eventsEnv.ARTIFACT_EVENTS_TOPIC ? { ARTIFACT_EVENTS_TOPIC: eventsEnv.ARTIFACT_EVENTS_TOPIC } : {}),
     };
 
     return {
@@ -282,6 +301,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       jwtSecret,
       serviceRoleKey,
       urls,
+      eventsTopic: common.ARTIFACT_EVENTS_TOPIC,
       clientEnv,
       functions: { artifactsApi, storeArtifact, syncArtifactMetadata },
       failure: Promise.race(failures),

@@ -68,6 +68,7 @@ async function main() {
       projectId: LOCAL.projectId,
       bucket: LOCAL.bucket,
       topic: LOCAL.topic,
+      eventsTopic: LOCAL.eventsTopic,
       bindHost: LOCAL.bindHost,
       ...(process.env.DATABASE_URL ? { databaseUrl: process.env.DATABASE_URL } : {}),
       ...(process.env.PUBSUB_EMULATOR_HOST ? { pubsubEmulatorHost: process.env.PUBSUB_EMULATOR_HOST } : {}),
@@ -106,6 +107,10 @@ async function main() {
   const via = stack.options.pubsubEmulatorHost
     ? `Pub/Sub emulator ${stack.options.pubsubEmulatorHost}, topic ${LOCAL.topic}, push subscription ${LOCAL.topic}-push`
     : `direct push to ${stack.urls.store} (set PUBSUB_EMULATOR_HOST to go through the gcloud emulator)`;
+  // Events need somewhere to go: the emulator. Without it they are off (docs/design.md, "Events").
+  const events = stack.eventsTopic
+    ? `topic ${stack.eventsTopic} on the Pub/Sub emulator ${stack.options.pubsubEmulatorHost} (README, "Events": subscribe with gcloud)`
+    : `off: no Pub/Sub emulator${process.env.ARTIFACT_EVENTS_TOPIC ? ' (ARTIFACT_EVENTS_TOPIC ignored)' : ''}; set PUBSUB_EMULATOR_HOST to have them on topic ${LOCAL.eventsTopic}`;
   const database = stack.options.databaseUrl
     ? 'DATABASE_URL'
     : `embedded PostgreSQL ${LOCAL.host}:${LOCAL.ports.postgres}`;
@@ -120,6 +125,7 @@ async function main() {
   API (artifactsApi)          ${stack.urls.api}/api/artifacts
   storeArtifact               ${stack.urls.store}   requests via ${via}
   syncArtifactMetadata        ${stack.urls.sync}   <- object events from the GCS stand-in
+  Events                      ${events}
   GCS stand-in                ${stack.urls.gcs}   bucket ${LOCAL.bucket}, files in ${LOCAL.dataDir}/gcs
                              object events it gave up on: ${LOCAL.dataDir}/gcs/dead-letter
   Supabase (PostgREST) stand-in ${stack.urls.supabase}   over ${database}

@@ -2,8 +2,9 @@
  * The Pub/Sub emulator path of the local stack: a down emulator makes a publish fail within seconds with one
  * line (not the client's minute of retries and a page of gRPC), and when the emulator comes back after a
  * restart (it forgets its topics), the watcher of `npm start` recreates the topic and the push subscription,
- * so that a publish is pushed to the store endpoint again. The second part needs gcloud: installed on the
- * team's machines and in CI (CI=true fails without it); skipped on a laptop without it, saying so.
+ * so that a publish is pushed to the store endpoint again, and the events topic the functions publish on. The
+ * second part needs gcloud: installed on the team's machines and in CI (CI=true fails without it); skipped on
+ * a laptop without it, saying so.
  */
 import { spawnSync } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
@@ -11,6 +12,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../local/net';
 import {
   configurePushSubscription,
+  ensureTopic,
   startPubSubEmulator,
   watchPushSubscription,
 } from '../../local/pubsub-emulator';
@@ -89,8 +91,14 @@ describe.skipIf(!hasGcloud && !CI)('an emulator that restarts', () => {
       pushEndpoint: `http://127.0.0.1:${receiverPort}/projects/restart-project/topics/requests`,
     };
     await configurePushSubscription(setup);
+    expect(await ensureTopic(setup, 'events')).toBe(true);
+    expect(await ensureTopic(setup, 'events')).toBe(false);
     const lines: string[] = [];
-    const watcher = watchPushSubscription(setup, { intervalMs: 300, onLine: (l) => lines.push(l) });
+    const watcher = watchPushSubscription(setup, {
+      intervalMs: 300,
+      onLine: (l) => lines.push(l),
+      topics: ['events'],
+    });
     cleanups.push(() => watcher.stop());
 
     const publish = async (text: string) => {
@@ -117,6 +125,13 @@ describe.skipIf(!hasGcloud && !CI)('an emulator that restarts', () => {
       30_000,
     );
     expect(lines).toContain(`the Pub/Sub emulator at ${setup.emulatorHost} is back`);
+    // The events topic the functions publish on comes back too.
+    await waitFor(
+      async () => lines.includes('recreated topic events on the Pub/Sub emulator'),
+      'the events topic recreated',
+    );
+    const events = await fetch(`http://${emulator.host}/v1/projects/${setup.projectId}/topics/events`);
+    expect(events.status).toBe(200);
 
     await publish('after the restart');
     await waitFor(async () => pushes.includes('after the restart'), 'a push after the restart');

@@ -3,7 +3,8 @@
  * functions-framework, the GCS and PostgREST stand-ins, on free ports in a temporary directory, over the
  * run's shared PostgreSQL; object events pass through an EventRelay the test can hold. Requests go through
  * the Pub/Sub emulator when the run has one (a topic of its own per stack), else straight to the store
- * function in the push format.
+ * function in the push format. With `events: true` and the emulator, the functions publish their events on a
+ * topic of the stack's own (`eventsTopic`).
  */
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -36,6 +37,8 @@ export interface TestStack {
   metadata: SupabaseMetadataStore;
   /** 'pubsub' when requests go through the emulator, else 'push'. */
   via: 'pubsub' | 'push';
+  /** The topic the functions publish their events on (with `events: true` and the emulator). */
+  eventsTopic: string | undefined;
   transport: PublishTransport;
   publish(
     request: StoreRequestInput,
@@ -73,11 +76,14 @@ export async function startTestStack(
     gcsEventDelivery?: DeliveryOptions;
     /** A PostgreSQL of the test's own (migrated by the stack), instead of the run's shared one. */
     databaseUrl?: string;
+    /** Events on (docs/design.md, "Events"), when the run has the emulator; off by default. */
+    events?: boolean;
   } = {},
 ): Promise<TestStack> {
   const dataDir = mkdtempSync(join(tmpdir(), 'artifact-store-e2e-'));
   const relay = await startEventRelay();
   const emulatorHost = inject('pubsubEmulatorHost');
+  const suffix = randomUUID().slice(0, 8);
   const [artifactsApi, storeArtifact, syncArtifactMetadata, postgrest, gcs] = await Promise.all(
     Array.from({ length: 5 }, () => freePort()),
   );
@@ -93,7 +99,8 @@ export async function startTestStack(
     },
     projectId: 'test-project',
     bucket: 'test-artifacts',
-    topic: `artifact-store-requests-${randomUUID().slice(0, 8)}`,
+    topic: `artifact-store-requests-${suffix}`,
+    ...(options.events ? { eventsTopic: `artifact-store-events-${suffix}` } : {}),
     databaseUrl: options.databaseUrl ?? inject('databaseUrl'),
     ...(emulatorHost ? { pubsubEmulatorHost: emulatorHost } : {}),
     functionEnv: { LOG_LEVEL: 'DEBUG', ...options.functionEnv },
@@ -128,6 +135,7 @@ export async function startTestStack(
     blobs,
     metadata,
     via: emulatorHost ? 'pubsub' : 'push',
+    eventsTopic: stack.eventsTopic,
     transport,
     publish: (request, o = {}) => publishArtifact(request, { transport, blobs, ...o }),
     async push(body, o = {}) {
