@@ -3,10 +3,12 @@
  * directly: ARTIFACT_BUCKET and GCS_API_ENDPOINT, SUPABASE_URL and SUPABASE_SERVICE_ROLE_KEY, each defaulting
  * to the local stack's (local/defaults.ts; the local service-role key is minted with SUPABASE_JWT_SECRET).
  * Against a deployment: unset GCS_API_ENDPOINT (application default credentials), and give the project's
- * SUPABASE_URL and service-role key.
+ * SUPABASE_URL and service-role key. Events (what reconcile repairs is announced, as the sync would have):
+ * on ARTIFACT_EVENTS_TOPIC, or on the local events topic when PUBSUB_EMULATOR_HOST is set; else none.
  */
 import { LOCAL } from '../local/defaults';
 import { LOCAL_JWT_SECRET, localServiceRoleKey } from '../local/tokens';
+import { type EventPublisher, NO_EVENTS, PubSubRestPublisher } from '../shared/adapters/event-publisher';
 import { GcsBlobStore } from '../shared/adapters/gcs-blob-store';
 import { SupabaseMetadataStore } from '../shared/adapters/supabase-metadata-store';
 
@@ -28,5 +30,15 @@ export async function cliMetadataStore(): Promise<SupabaseMetadataStore> {
     serviceRoleKey:
       env.SUPABASE_SERVICE_ROLE_KEY ??
       (await localServiceRoleKey(env.SUPABASE_JWT_SECRET ?? LOCAL_JWT_SECRET)),
+  });
+}
+
+export function cliEvents(blobs: GcsBlobStore): EventPublisher {
+  if (!env.ARTIFACT_EVENTS_TOPIC && !env.PUBSUB_EMULATOR_HOST) return NO_EVENTS;
+  return new PubSubRestPublisher({
+    projectId: LOCAL.projectId,
+    topic: LOCAL.eventsTopic,
+    emulatorHost: env.PUBSUB_EMULATOR_HOST,
+    accessToken: () => blobs.accessToken(),
   });
 }

@@ -4,7 +4,7 @@
  * Prints the counts as JSON; on a terminal, progress on stderr and, with --verbose, each repair.
  */
 import { reconcile } from '../shared/operations/reconcile';
-import { cliBlobStore, cliMetadataStore } from './backends';
+import { cliBlobStore, cliEvents, cliMetadataStore } from './backends';
 
 export interface ReconcileCommandOptions {
   tenant?: string | undefined;
@@ -18,8 +18,9 @@ export async function reconcileCommand(options: ReconcileCommandOptions): Promis
   const grace = options.graceMinutes === undefined ? 60 : Number(options.graceMinutes);
   if (!Number.isInteger(grace) || grace < 0) throw new Error('--grace-minutes must be a whole number >= 0');
   const tty = process.stderr.isTTY;
+  const blobs = cliBlobStore();
   const report = await reconcile(
-    { blobs: cliBlobStore(), metadata: await cliMetadataStore() },
+    { blobs, metadata: await cliMetadataStore(), events: cliEvents(blobs) },
     {
       ...(options.tenant ? { tenant: options.tenant } : {}),
       ...(options.type ? { type: options.type } : {}),

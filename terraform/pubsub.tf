@@ -95,14 +95,15 @@ resource "google_pubsub_topic" "events" {
 }
 
 # Exactly the functions that publish events, each on this topic only: the store (artifact.rejected,
-# artifact.ephemeral), both sync deployments (artifact.version_created, alias.moved, artifact.deleted) and the
-# API (artifact.deleted, and alias.moved for an alias moved over HTTP). Not reconcile, not the trigger, push
-# or schedule identities, and nothing project-wide.
+# artifact.ephemeral), both sync deployments (artifact.version_created, alias.moved, artifact.deleted), the
+# API (artifact.deleted, and alias.moved for an alias moved over HTTP) and reconcile (what it repairs, as the
+# sync would have announced it). Not the trigger, push or schedule identities, and nothing project-wide.
 resource "google_pubsub_topic_iam_member" "events_publishers" {
   for_each = {
-    api   = google_service_account.api.member
-    store = google_service_account.store.member
-    sync  = google_service_account.sync.member
+    api       = google_service_account.api.member
+    reconcile = google_service_account.reconcile.member
+    store     = google_service_account.store.member
+    sync      = google_service_account.sync.member
   }
   topic  = google_pubsub_topic.events.id
   role   = "roles/pubsub.publisher"

@@ -41,6 +41,7 @@ resource "google_cloudfunctions2_function" "reconcile" {
       ARTIFACT_BUCKET         = google_storage_bucket.artifacts.name
       SUPABASE_URL            = var.supabase_url
       RECONCILE_GRACE_MINUTES = tostring(var.reconcile_grace_minutes)
+      ARTIFACT_EVENTS_TOPIC   = google_pubsub_topic.events.id
     }
 
     secret_environment_variables {

@@ -12,10 +12,9 @@ import type { CloudEvent } from '@google-cloud/functions-framework';
 import type { BlobStore } from '../../shared/adapters/blob-store';
 import { type EventPublisher, NO_EVENTS } from '../../shared/adapters/event-publisher';
 import type { MetadataStore } from '../../shared/adapters/metadata-store';
-import { artifactEvent } from '../../shared/domain/artifact-events';
 import { isPermanent } from '../../shared/domain/errors';
-import type { DecodedManifestMetadata } from '../../shared/domain/manifest-metadata';
 import { type ArtifactKey, parseManifestPath, syncQuarantinePath } from '../../shared/domain/paths';
+import { announceDeleted, announceVersion } from '../../shared/operations/announce';
 import { deleteVisualObjects } from '../../shared/operations/artifact-objects';
 import {
   quarantineError,
@@ -86,22 +85,6 @@ export function createSyncHandler(deps: SyncDeps, log: Logger) {
   };
 }
 
-/** The version is readable now: announce it, and each alias the request pointed at it. */
-async function announceVersion(
-  events: EventPublisher,
-  key: ArtifactKey,
-  meta: DecodedManifestMetadata,
-  now: Date,
-): Promise<void> {
-  const version = meta.version;
-  await events.publish(
-    artifactEvent(key, { event: 'artifact.version_created', artifact_version: version }, now),
-  );
-  for (const alias of meta.aliases) {
-    await events.publish(artifactEvent(key, { event: 'alias.moved', alias, artifact_version: version }, now));
-  }
-}
-
 async function onDeleted(deps: SyncDeps, event: StorageEvent, key: ArtifactKey): Promise<string> {
   // A deleted event says a generation is gone, not that the object is: if it still exists (a late or
   // duplicate event, or an older generation), the live object's own finalize decides.
@@ -118,9 +101,7 @@ async function onDeleted(deps: SyncDeps, event: StorageEvent, key: ArtifactKey):
   // (what that version alone referenced is reconcile's, once nothing references it).
   if (outcome === 'stale' || outcome === 'version_removed') return outcome;
   if (outcome !== 'not_found') {
-    await (deps.events ?? NO_EVENTS).publish(
-      artifactEvent(key, { event: 'artifact.deleted' }, (deps.now ?? (() => new Date()))()),
-    );
+    await announceDeleted(deps.events ?? NO_EVENTS, key, (deps.now ?? (() => new Date()))());
   }
   // The manifest is gone: so must its visuals be (an interrupted API delete, a lifecycle or manual delete).
   const removed = await deleteVisualObjects(deps.blobs, key);

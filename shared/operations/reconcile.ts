@@ -16,9 +16,11 @@
  */
 
 import type { BlobStore, ObjectInfo } from '../adapters/blob-store';
+import { type EventPublisher, NO_EVENTS } from '../adapters/event-publisher';
 import type { MetadataStore, RowState } from '../adapters/metadata-store';
 import { isPermanent } from '../domain/errors';
 import { ARTIFACTS_PREFIX, type ArtifactKey, parseArtifactObject } from '../domain/paths';
+import { announceDeleted, announceVersion } from './announce';
 import { deleteArtifactObjects, deleteVisualObjects } from './artifact-objects';
 import { listVersions, versionVisuals } from './artifact-versions';
 import { recordManifest } from './record-manifest';
@@ -54,6 +56,8 @@ export interface ReconcileReport {
 export interface ReconcileDeps {
   blobs: BlobStore;
   metadata: MetadataStore;
+  /** Announces what reconcile records or marks deleted, as the sync would have (docs/design.md, "Events"). */
+  events?: EventPublisher;
 }
 
 /** Artifacts handled per batch (one row lookup each). */
@@ -72,6 +76,7 @@ export async function reconcile(
   deps: ReconcileDeps,
   options: ReconcileOptions = {},
 ): Promise<ReconcileReport> {
+  const events = deps.events ?? NO_EVENTS;
   const report: ReconcileReport = {
     scanned: 0,
     recorded: 0,
@@ -171,6 +176,7 @@ export async function reconcile(
       const outcome = await recordManifest(deps, name, group.key, {
         generation: manifest.generation,
         object: manifest,
+        onRecorded: (meta) => announceVersion(events, group.key, meta, new Date()),
       });
       if (outcome === 'inserted' || outcome === 'updated' || outcome === 'version_added') {
         act('record manifest', { object: name, outcome });
@@ -240,8 +246,11 @@ export async function reconcile(
         artifact_type: row.artifact_type,
         file_path: row.file_path,
       });
-      if (outcome === 'deleted') report.marked_deleted++;
       const key = { artifact_type: row.artifact_type, tenant_id: row.tenant_id, artifact_id: row.uuid };
+      if (outcome === 'deleted') {
+        report.marked_deleted++;
+        await announceDeleted(events, key, new Date());
+      }
       report.removed += await deleteVisualObjects(deps.blobs, key);
     }
     options.onProgress?.({ ...report });

@@ -52,6 +52,7 @@ export const SyncArtifactMetadataConfig = z.object({ ...storage, ...supabase, ..
 export const ReconcileArtifactsConfig = z.object({
   ...storage,
   ...supabase,
+  ...events,
   /** Unreferenced objects changed more recently than this are left alone. */
   RECONCILE_GRACE_MINUTES: z.coerce.number().int().min(0).default(60),
 });

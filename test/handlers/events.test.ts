@@ -4,6 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
+import { reconcile } from '../../shared/operations/reconcile';
 import { inProcess } from '../support/in-process';
 import { startInProcessApi } from '../support/in-process-api';
 import { seedVersion } from '../support/versions';
@@ -115,5 +116,35 @@ describe('events from the API', () => {
     } finally {
       await api.close();
     }
+  });
+});
+
+describe('events from reconcile', () => {
+  it('announces a version whose finalize was lost, and an artifact whose manifest went, under the ids the sync would have used', async () => {
+    const p = inProcess();
+    p.hold();
+    const lost = randomUUID();
+    await p.deliver(request(lost, { v: 1 }, { aliases: ['prod'] }), { messageId: 'lost' });
+    const deps = { blobs: p.blobs, metadata: p.metadata, events: p.publisher };
+    expect(await reconcile(deps, { graceMinutes: 0 })).toMatchObject({ recorded: 1 });
+    expect(p.events.map((e) => [e.event, e.artifact_id, e.artifact_version, e.alias, e.readable])).toEqual([
+      ['artifact.version_created', lost, 1, undefined, true],
+      ['alias.moved', lost, 1, 'prod', true],
+    ]);
+    // The finalize arrives after all: the sync announces the same facts under the same ids.
+    const announced = p.events.map((e) => e.event_id);
+    await p.release();
+    await p.settled();
+    expect(p.events.slice(2).map((e) => e.event_id)).toEqual(announced);
+
+    // A manifest deleted behind the store's back, its delete event lost: reconcile marks it and says so.
+    p.hold();
+    const manifest = p.blobs.names().find((n) => n.endsWith(`${lost}.json`))!;
+    await p.blobs.delete(manifest);
+    const before = p.events.length;
+    expect(await reconcile(deps, { graceMinutes: 0 })).toMatchObject({ marked_deleted: 1 });
+    expect(p.events.slice(before).map((e) => [e.event, e.artifact_id, e.readable])).toEqual([
+      ['artifact.deleted', lost, true],
+    ]);
   });
 });

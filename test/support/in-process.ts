@@ -24,6 +24,8 @@ export interface InProcess {
   metadata: MemoryMetadataStore;
   /** Every event published, in order, with whether its fact was readable at that moment. */
   events: Array<ArtifactEvent & { readable: boolean }>;
+  /** The publisher that records them, for other operations run over the same stores (reconcile). */
+  publisher: EventPublisher;
   /** Parsed log lines of each handler. */
   logs: { store: Array<Record<string, unknown>>; sync: Array<Record<string, unknown>> };
   /** Delivers one Pub/Sub message (a messagePublished CloudEvent) to the store handler. */
@@ -106,6 +108,7 @@ export function inProcess(options: { policy?: MaterializationPolicy; now?: () =>
     blobs,
     metadata,
     events,
+    publisher,
     logs,
     storeHandler,
     syncHandler,

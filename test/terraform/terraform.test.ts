@@ -182,6 +182,7 @@ const PUBLISHERS = [
   'storeArtifact',
   'syncArtifactMetadata',
   'artifactsApi',
+  'reconcileArtifacts',
 ] as const satisfies FunctionName[];
 
 function resource(address: string): Block {
@@ -478,6 +479,7 @@ withTerraform('variables and example.tfvars', () => {
       const reconcile = functions.find((f) => f.entryPoint === 'reconcileArtifacts')!;
       expect(Object.keys(reconcile.env).sort()).toEqual([
         'ARTIFACT_BUCKET',
+        'ARTIFACT_EVENTS_TOPIC',
         'GOOGLE_CLOUD_PROJECT',
         'RECONCILE_GRACE_MINUTES',
         'SUPABASE_URL',
@@ -794,6 +796,7 @@ describe('identities and roles', () => {
         'subscription:store_push | roles/pubsub.subscriber | agent:pubsub',
         'topic:dead_letter | roles/pubsub.publisher | agent:pubsub',
         'topic:events | roles/pubsub.publisher | sa:api',
+        'topic:events | roles/pubsub.publisher | sa:reconcile',
         'topic:events | roles/pubsub.publisher | sa:store',
         'topic:events | roles/pubsub.publisher | sa:sync',
         'topic:requests | roles/pubsub.publisher | var:publisher_members',
@@ -821,17 +824,20 @@ describe('identities and roles', () => {
       'run:reconcile | roles/run.invoker | sa:reconcile_scheduler',
     ]);
     expect(of('sa:store_push')).toEqual(['run:store | roles/run.invoker | sa:store_push']);
-    // Reconcile reads, lists and deletes artifact objects, reads the service role key, and nothing else.
+    // Reconcile reads, lists and deletes artifact objects, reads the service role key, announces what it
+    // repairs, and nothing else.
     expect(of('sa:reconcile')).toEqual([
       'bucket:artifacts | custom:object_reader_deleter | sa:reconcile',
       'secret:service_role_key | roles/secretmanager.secretAccessor | sa:reconcile',
+      'topic:events | roles/pubsub.publisher | sa:reconcile',
     ]);
   });
 
-  it('events: exactly the runtime accounts of store, sync and API may publish, on the events topic only', () => {
+  it('events: exactly the runtime accounts of store, sync, API and reconcile may publish, on the events topic only', () => {
     const onEvents = grants().filter((g) => g.startsWith('topic:events | '));
     expect(onEvents).toEqual([
       'topic:events | roles/pubsub.publisher | sa:api',
+      'topic:events | roles/pubsub.publisher | sa:reconcile',
       'topic:events | roles/pubsub.publisher | sa:store',
       'topic:events | roles/pubsub.publisher | sa:sync',
     ]);
@@ -853,8 +859,8 @@ describe('identities and roles', () => {
     expect(grant.topic).toBe('${google_pubsub_topic.events.id}');
     expect(grant.role).toBe('roles/pubsub.publisher');
     expect(grant.condition).toBeUndefined();
-    // Reconcile and the token identities (schedule, push, trigger) are not among them.
-    for (const member of ['sa:reconcile', 'sa:reconcile_scheduler', 'sa:store_push', 'sa:sync_trigger']) {
+    // The token identities (schedule, push, trigger) are not among them.
+    for (const member of ['sa:reconcile_scheduler', 'sa:store_push', 'sa:sync_trigger']) {
       expect(
         grants().filter((g) => g.endsWith(` | ${member}`) && /pubsub/.test(g)),
         member,
@@ -1099,21 +1105,17 @@ describe('events (docs/design.md, "Events")', () => {
     expect(tf.outputs.get('events_topic_id')!.value).toBe('${google_pubsub_topic.events.id}');
   });
 
-  it('each publishing function gets ARTIFACT_EVENTS_TOPIC naming the events topic; reconcile does not', () => {
+  it('each publishing function (all four) gets ARTIFACT_EVENTS_TOPIC naming the events topic', () => {
     // The functions whose configuration reads the variable are exactly the publishers.
     const reading = Object.entries(FUNCTION_CONFIGS)
       .filter(([, schema]) => describeVariables(schema).optional.includes('ARTIFACT_EVENTS_TOPIC'))
       .map(([name]) => name);
     expect(reading.sort()).toEqual([...PUBLISHERS].sort());
     for (const fn of functions) {
-      if ((PUBLISHERS as readonly string[]).includes(fn.entryPoint)) {
-        // The topic's full path: independent of GOOGLE_CLOUD_PROJECT, and it carries the dependency on the topic.
-        expect(fn.env.ARTIFACT_EVENTS_TOPIC, fn.address).toBe('${google_pubsub_topic.events.id}');
-        expect(fn.env.PUBSUB_EMULATOR_HOST, `${fn.address}: the real Pub/Sub`).toBeUndefined();
-      } else {
-        expect(fn.entryPoint).toBe('reconcileArtifacts');
-        expect(fn.env, fn.address).not.toHaveProperty('ARTIFACT_EVENTS_TOPIC');
-      }
+      expect(PUBLISHERS as readonly string[]).toContain(fn.entryPoint);
+      // The topic's full path: independent of GOOGLE_CLOUD_PROJECT, and it carries the dependency on the topic.
+      expect(fn.env.ARTIFACT_EVENTS_TOPIC, fn.address).toBe('${google_pubsub_topic.events.id}');
+      expect(fn.env.PUBSUB_EMULATOR_HOST, `${fn.address}: the real Pub/Sub`).toBeUndefined();
     }
     expect(
       functions
@@ -1122,6 +1124,7 @@ describe('events (docs/design.md, "Events")', () => {
         .sort(),
     ).toEqual([
       'google_cloudfunctions2_function.api',
+      'google_cloudfunctions2_function.reconcile',
       'google_cloudfunctions2_function.store',
       'google_cloudfunctions2_function.sync',
     ]);

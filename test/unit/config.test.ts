@@ -356,7 +356,13 @@ describe('describeVariables', () => {
   it('reconcileArtifacts', () => {
     const { required, optional } = describeVariables(ReconcileArtifactsConfig);
     expect(required.sort()).toEqual(['ARTIFACT_BUCKET', 'SUPABASE_SERVICE_ROLE_KEY', 'SUPABASE_URL']);
-    expect(optional.sort()).toEqual(['GCS_API_ENDPOINT', 'GOOGLE_CLOUD_PROJECT', 'RECONCILE_GRACE_MINUTES']);
+    expect(optional.sort()).toEqual([
+      'ARTIFACT_EVENTS_TOPIC',
+      'GCS_API_ENDPOINT',
+      'GOOGLE_CLOUD_PROJECT',
+      'PUBSUB_EMULATOR_HOST',
+      'RECONCILE_GRACE_MINUTES',
+    ]);
   });
 
   it('the publisher requires the project', () => {
