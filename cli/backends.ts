@@ -4,7 +4,7 @@
  * to the local stack's (local/defaults.ts; the local service-role key is minted with SUPABASE_JWT_SECRET).
  * Against a deployment: unset GCS_API_ENDPOINT (application default credentials), and give the project's
  * SUPABASE_URL and service-role key. Events (what reconcile repairs is announced, as the sync would have):
- * on ARTIFACT_EVENTS_TOPIC, or on the local events topic when PUBSUB_EMULATOR_HOST is set; else none.
+ * on ARTIFACT_EVENTS_TOPIC when set (to the emulator when PUBSUB_EMULATOR_HOST is); else none.
  */
 import { LOCAL } from '../local/defaults';
 import { LOCAL_JWT_SECRET, localServiceRoleKey } from '../local/tokens';
@@ -34,10 +34,10 @@ export async function cliMetadataStore(): Promise<SupabaseMetadataStore> {
 }
 
 export function cliEvents(blobs: GcsBlobStore): EventPublisher {
-  if (!env.ARTIFACT_EVENTS_TOPIC && !env.PUBSUB_EMULATOR_HOST) return NO_EVENTS;
+  if (!env.ARTIFACT_EVENTS_TOPIC) return NO_EVENTS;
   return new PubSubRestPublisher({
     projectId: LOCAL.projectId,
-    topic: LOCAL.eventsTopic,
+    topic: env.ARTIFACT_EVENTS_TOPIC,
     emulatorHost: env.PUBSUB_EMULATOR_HOST,
     accessToken: () => blobs.accessToken(),
   });
