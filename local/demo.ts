@@ -1,7 +1,8 @@
 /**
  * `npm run demo`: against a running `npm start`, publishes one sample artifact of every known type (with
  * visuals), waits until each can be read back, checks that `?visuals=inline` returns the original document
- * exactly, and prints what it did.
+ * exactly; then publishes a revision of the roadmap (version 2, alias `prod`, made from the blueprint) and
+ * waits for its outcome, and prints what it did.
  */
 
 import { readFileSync } from 'node:fs';
@@ -43,6 +44,8 @@ async function main() {
     apiEndpoint: `http://${LOCAL.host}:${LOCAL.ports.gcs}`,
   });
   const rows: string[][] = [];
+  const summary: string[] = [];
+  const ids = new Map<string, { id: string; request: StoreRequestInput }>();
   let failures = 0;
   try {
     for (const type of KNOWN_ARTIFACT_TYPES) {
@@ -57,6 +60,7 @@ async function main() {
         if (res.ok) body = (await res.json()) as typeof body;
         else await new Promise((r) => setTimeout(r, 100));
       }
+      ids.set(type, { id: artifact_id, request });
       const exact = body !== undefined && isDeepStrictEqual(body.artifact, request.artifact);
       if (!exact) failures++;
       rows.push([
@@ -68,6 +72,32 @@ async function main() {
         body ? (exact ? 'identical' : 'DIFFERENT') : 'NOT STORED',
       ]);
     }
+    const roadmap = ids.get('roadmap');
+    const blueprint = ids.get('blueprint');
+    if (roadmap && blueprint) {
+      const revised = await publishArtifact(
+        {
+          ...roadmap.request,
+          tenant_id: tenant,
+          artifact_id: roadmap.id,
+          expected_version: 1,
+          aliases: ['prod'],
+          derived_from: [{ artifact_id: blueprint.id }],
+          artifact: { ...roadmap.request.artifact, revision: 'second draft, from the demo' },
+        },
+        { transport, blobs, wait: { apiUrl: api, token, timeoutMs: 30_000 } },
+      );
+      const lineage = (await (await get(`/api/artifacts/${roadmap.id}/lineage?direction=up`)).json()) as {
+        edges: unknown[];
+      };
+      if (revised.outcome?.state !== 'stored' || lineage.edges.length !== 1) failures++;
+      summary.push(
+        `Revision of the roadmap: ${JSON.stringify(revised.outcome)}, alias prod, made from the blueprint ` +
+          `(${lineage.edges.length} lineage edge).`,
+        `  npx artifact-store versions ${roadmap.id}`,
+        `  npx artifact-store lineage ${roadmap.id} --direction up`,
+      );
+    }
   } finally {
     await transport.close?.();
   }
@@ -77,6 +107,8 @@ async function main() {
   process.stdout.write(
     `\n${line(header)}\n${line(widths.map((w) => '-'.repeat(w)))}\n${rows.map(line).join('\n')}\n\n`,
   );
+  if (summary.length) process.stdout.write(`${summary.join('\n')}\n\n`);
+  process.stdout.write(`Browse them: ${api}/#token=${token}\n`);
   process.stdout.write(`List them: curl -s -H "Authorization: Bearer ${token}" ${api}/api/artifacts\n`);
   if (failures) process.exitCode = 1;
 }

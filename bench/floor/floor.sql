@@ -1,6 +1,6 @@
 -- The floor's database (bench only, never migrated anywhere else): one table and three plain SQL functions in
 -- a schema of their own, called through the same PostgREST stand-in with supabase-js rpc(). A row holds what
--- DESIGN 4 asks of ours (visual details, hashes, decision, generation), so lists return as much.
+-- docs/design.md, "The row", asks of ours (visual details, hashes, decision, generation), so lists return as much.
 DO $$
 DECLARE
   v_role text;

@@ -1,4 +1,4 @@
-/** The API's answers as the browser reads them (docs/api.md; versions and lineage: DESIGN 11, 12). */
+/** The API's answers as the browser reads them (docs/api.md). */
 
 export interface Problem {
   type?: string;
@@ -34,7 +34,7 @@ export interface ArtifactSummary {
     visuals?: VisualDetail[];
     [key: string]: unknown;
   };
-  /** With versions (DESIGN 11): the version read, the newest, and the aliases pointing at this one. */
+  /** With versions: the version read, the newest, and the aliases pointing at this one. */
   version?: number;
   latest_version?: number;
   aliases?: string[];
