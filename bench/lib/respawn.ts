@@ -48,6 +48,10 @@ export async function respawn(pid: number): Promise<number> {
     const eq = entry.indexOf('=');
     if (eq > 0) env[entry.slice(0, eq)] = entry.slice(eq + 1);
   }
+  // The original was spawned with an IPC channel (local/function-process.ts); this one has none, and an
+  // inherited NODE_CHANNEL_FD would make its `process.send` write to a descriptor that is no channel.
+  delete env.NODE_CHANNEL_FD;
+  delete env.NODE_CHANNEL_SERIALIZATION_MODE;
   const cwd = readlinkSync(`/proc/${pid}/cwd`);
   const port = Number(env.PORT ?? /--port=(\d+)/.exec(argv.join(' '))?.[1]);
   if (!port) throw new Error(`respawn: no port in the environment or command line of ${pid}`);
