@@ -10,6 +10,8 @@
  *   BENCH_PROFILE_COUNT      artifacts stored (default 300 standard, 5 large)
  *   BENCH_CONCURRENCY        producers at once (default 8 standard, 1 large)
  *   BENCH_PROFILE_DIR        where the .cpuprofile files are kept (default: a temporary directory, removed)
+ *   BENCH_PROFILE_PROBE_EVERY    also probe memory (after a full GC) after every that many artifacts: a leak
+ *                                grows there, garbage does not
  *   BENCH_PROBE_HEAP_SNAPSHOT=1  also a heap snapshot with each memory probe (kept in BENCH_PROFILE_DIR)
  *
  * Usage: `npm run bench:profile`. Open a .cpuprofile in Chrome DevTools (Performance) for the whole picture.
@@ -76,7 +78,10 @@ run(async () => {
           '--require',
           PROBE,
         ],
-        env: { BENCH_PROBE_DIR: join(dir, name) },
+        env: {
+          BENCH_PROBE_DIR: join(dir, name),
+          ...(process.env.BENCH_PROBE_HEAP_SNAPSHOT ? { BENCH_PROBE_HEAP_SNAPSHOT: '1' } : {}),
+        },
       });
     }
     const small = pushBodies(standardArtifact(), sys.projectId);
@@ -89,20 +94,27 @@ run(async () => {
     const before = await probeAll(sys, dir);
     const storeOne = large ? await largeStore(sys, mode === 'staged') : storeSmall;
     const started = performance.now();
+    const every = Math.round(numberEnv('BENCH_PROFILE_PROBE_EVERY', 0)) || count;
+    const trend: Array<{ stored: number; probes: Record<string, Probe> }> = [{ stored: 0, probes: before }];
     let next = 0;
-    await Promise.all(
-      Array.from({ length: concurrency }, async () => {
-        while (next < count) {
-          next++;
-          await storeOne();
-        }
-      }),
-    );
+    while (next < count) {
+      const end = Math.min(count, next + every);
+      await Promise.all(
+        Array.from({ length: concurrency }, async () => {
+          while (next < end) {
+            next++;
+            await storeOne();
+          }
+        }),
+      );
+      if (end < count) trend.push({ stored: end, probes: await probeAll(sys, dir) });
+    }
     const seconds = (performance.now() - started) / 1000;
     log(`stored ${count} in ${seconds.toFixed(1)} s (${(count / seconds).toFixed(1)}/s, profiling on)`);
     const rssAtEnd = Object.fromEntries(PROFILED.map((n) => [n, memory(sys.functions[n]!).rss / MB]));
     await sleep(2000);
     const after = await probeAll(sys, dir);
+    trend.push({ stored: count, probes: after });
     await stopRespawned(); // SIGTERM: functions-framework exits, node writes the .cpuprofile
     for (const name of PROFILED) {
       console.log(`\n=== ${name} (${count} ${mode} artifacts, c=${concurrency}) ===`);
@@ -119,6 +131,18 @@ run(async () => {
       console.log(`memory after GC, after the load:  ${m(after[name]!)}`);
       console.log(`  heap spaces MB: ${spaces(after[name]!)}`);
       console.log(`RSS at the end of the load (before GC): ${rssAtEnd[name]!.toFixed(1)} MB`);
+      if (trend.length > 2) {
+        console.log(
+          'after a full GC, by artifacts stored: stored  rss  heapUsed  external  arrayBuffers (MB)',
+        );
+        for (const { stored, probes } of trend) {
+          const x = probes[name]!;
+          const f = (v: number) => (v / MB).toFixed(1).padStart(8);
+          console.log(
+            `${String(stored).padStart(8)} ${f(x.rss)} ${f(x.heapUsed)} ${f(x.external)} ${f(x.arrayBuffers)}`,
+          );
+        }
+      }
       const files = readdirSync(join(dir, name)).filter((f) => f.endsWith('.cpuprofile'));
       if (files.length === 0) {
         console.log('(no .cpuprofile written)');
