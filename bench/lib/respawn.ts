@@ -40,21 +40,37 @@ async function listening(port: number, timeoutMs: number): Promise<void> {
   throw new Error(`respawned function is not listening on ${port} after ${timeoutMs} ms`);
 }
 
+export interface RespawnOptions {
+  /** Node flags before the script (bench/profile.ts: `--cpu-prof`, `--expose-gc`, a preload). */
+  nodeFlags?: string[];
+  /** Variables added to the copied environment. */
+  env?: Record<string, string>;
+}
+
 /** Replaces the function process `pid` by a fresh identical one; resolves with the new pid. */
-export async function respawn(pid: number): Promise<number> {
+export async function respawn(pid: number, options: RespawnOptions = {}): Promise<number> {
   const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean);
   const env: Record<string, string> = {};
   for (const entry of readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0')) {
     const eq = entry.indexOf('=');
     if (eq > 0) env[entry.slice(0, eq)] = entry.slice(eq + 1);
   }
+  // The original was spawned with an IPC channel (local/function-process.ts); this one has none, and an
+  // inherited NODE_CHANNEL_FD would make its `process.send` write to a descriptor that is no channel.
+  delete env.NODE_CHANNEL_FD;
+  delete env.NODE_CHANNEL_SERIALIZATION_MODE;
+  Object.assign(env, options.env);
   const cwd = readlinkSync(`/proc/${pid}/cwd`);
   const port = Number(env.PORT ?? /--port=(\d+)/.exec(argv.join(' '))?.[1]);
   if (!port) throw new Error(`respawn: no port in the environment or command line of ${pid}`);
   process.kill(pid, 'SIGTERM');
   for (let i = 0; alive(pid) && i < 100; i++) await sleep(50);
   if (alive(pid)) process.kill(pid, 'SIGKILL');
-  const child = spawn(argv[0]!, argv.slice(1), { env, cwd, stdio: 'ignore' });
+  const child = spawn(argv[0]!, [...(options.nodeFlags ?? []), ...argv.slice(1)], {
+    env,
+    cwd,
+    stdio: 'ignore',
+  });
   children.add(child);
   child.once('exit', () => children.delete(child));
   await listening(port, 20_000);

@@ -7,6 +7,7 @@ import { createStores } from '../../shared/adapters/stores';
 import { loadPolicy } from '../../shared/domain/materialization-policy';
 import { loadConfig, StoreArtifactConfig } from '../../shared/platform/config';
 import { createLogger } from '../../shared/platform/log';
+import { outsideRequestDomain } from '../../shared/platform/request-domain';
 import { createStoreArtifactHandler } from './handler';
 
 const config = loadConfig(StoreArtifactConfig, process.env, 'storeArtifact configuration');
@@ -14,17 +15,20 @@ const log = createLogger({ function: 'storeArtifact' });
 
 functions.cloudEvent(
   'storeArtifact',
-  createStoreArtifactHandler(
-    {
-      ...createStores(config),
-      policy: loadPolicy(process.env),
-      limits: {
-        maxArtifactBytes: config.MAX_ARTIFACT_BYTES,
-        maxVisualBytes: config.MAX_VISUAL_BYTES,
-        maxVisuals: config.MAX_VISUALS,
+  // Outside the framework's per-request domain: nothing long-lived keeps a push alive (request-domain.ts).
+  outsideRequestDomain(
+    createStoreArtifactHandler(
+      {
+        ...createStores(config),
+        policy: loadPolicy(process.env),
+        limits: {
+          maxArtifactBytes: config.MAX_ARTIFACT_BYTES,
+          maxVisualBytes: config.MAX_VISUAL_BYTES,
+          maxVisuals: config.MAX_VISUALS,
+        },
+        now: () => new Date(),
       },
-      now: () => new Date(),
-    },
-    log,
+      log,
+    ),
   ),
 );

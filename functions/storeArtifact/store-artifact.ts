@@ -32,6 +32,7 @@ import {
 import { listVersions, type StoredVersion, versionVisuals } from '../../shared/operations/artifact-versions';
 import { mapLimit } from '../../shared/platform/concurrency';
 import type { Logger } from '../../shared/platform/log';
+import { readAll } from '../../shared/platform/read-all';
 
 export interface StoreLimits {
   maxArtifactBytes: number;
@@ -96,7 +97,9 @@ export async function storeArtifact(
     throw new PermanentError('STAGED_OBJECT_MISSING', `staged payload ${staged} does not exist`);
   }
   const artifact = parseArtifact(key.artifact_type, document);
-  const extraction = extractVisuals(artifact, key, deps.limits);
+  // The document was parsed here from the message or the payload, and is ours to consume: each image's base64
+  // is dropped from it once decoded, so only the bytes remain.
+  const extraction = extractVisuals(artifact, key, deps.limits, 1, { release: true });
 
   if (decision.mode === 'ephemeral') {
     if (staged) await blobs.delete(staged);
@@ -126,10 +129,11 @@ export async function storeArtifact(
   const expiresAt = expiryOf(decision, deps.now());
   // What identifies this content whatever the placement of its visuals: the manifest as version 1 would
   // store it. Equal documents give equal hashes, so a redelivery or a revision with nothing new is recognised.
-  const contentSha = sha256Hex(JSON.stringify(extraction.manifest));
+  const content = Buffer.from(JSON.stringify(extraction.manifest));
+  const contentSha = sha256Hex(content);
   const derivedFrom = await resolveParents(request, deps);
   for (let attempt = 1; ; attempt++) {
-    const inputs = { decision, metadata, expiresAt, contentSha, derivedFrom, messageId };
+    const inputs = { decision, metadata, expiresAt, content, contentSha, derivedFrom, messageId };
     const outcome = await commitVersion(request, key, extraction, inputs, deps);
     if (outcome !== 'retry') {
       if (outcome.status === 'already_stored' && messageId) {
@@ -154,6 +158,8 @@ const noteOf = (key: ArtifactKey, messageId: string) => ({
 
 interface VersionInputs {
   messageId: string | null;
+  /** The manifest as version 1 would store it (visuals at their version-1 paths), and its sha256. */
+  content: Buffer;
   contentSha: string;
   derivedFrom: Array<{ artifact_id: string; version: number | null }>;
   decision: MaterializationDecision;
@@ -195,12 +201,15 @@ async function commitVersion(
 
   // Visuals: relocated to this version's folder, or to the earlier object holding the same bytes.
   const earlier = await reusableVisuals(blobs, key, versions, inputs.expiresAt);
+  let asContent = true;
   visuals.forEach((visual, i) => {
     const path = earlier.get(visual.sha256) ?? visualPath(key, visual.name, extension(visual), version);
     relocateVisual(extraction, i, path);
+    if (path !== visualPath(key, visual.name, extension(visual), 1)) asContent = false;
   });
-  const bytes = Buffer.from(JSON.stringify(manifest));
-  const manifestSha = sha256Hex(bytes);
+  // Every visual at its version-1 path (version 1, nothing reused): the manifest is the content, as serialized.
+  const bytes = asContent ? inputs.content : Buffer.from(JSON.stringify(manifest));
+  const manifestSha = asContent ? sha256 : sha256Hex(bytes);
   const placed = await mapLimit(uniqueByPath(visuals), VISUAL_CONCURRENCY, (visual) =>
     putVisual(blobs, key, visual, inputs.expiresAt, deps.now()),
   );
@@ -354,16 +363,22 @@ async function putVisual(
   }
 }
 
-/** The artifact document: inline, or the staged payload (null when the staged object does not exist). */
+/**
+ * The artifact document: inline, or the staged payload (null when the staged object does not exist). The
+ * payload is read once (its size checked first, from the same lookup that pins its generation), into one
+ * buffer of its size, and parsed; nothing of it is kept but the parsed document.
+ */
 async function loadDocument(
   request: StoreRequest,
   staged: string | null,
   deps: StoreDeps,
 ): Promise<unknown | null> {
   if (!staged) return request.artifact;
-  const info = await deps.blobs.head(staged);
-  if (!info) return null;
+  const opened = await deps.blobs.openRead(staged);
+  if (!opened) return null;
+  const { stream, info } = opened;
   if (info.size > deps.limits.maxArtifactBytes) {
+    stream.destroy();
     throw new PermanentError(
       'PAYLOAD_TOO_LARGE',
       `staged payload of ${info.size} bytes exceeds ${deps.limits.maxArtifactBytes}`,
@@ -373,7 +388,13 @@ async function loadDocument(
       },
     );
   }
-  const object = await deps.blobs.get(staged);
-  if (!object) return null;
-  return parseExactJson(object.bytes.toString('utf8'), `staged payload ${staged}`);
+  let text: string;
+  try {
+    text = (await readAll(stream, info.size)).toString('utf8');
+  } catch (err) {
+    // Deleted while being read (a redelivery racing the attempt that stored it): as if it were never there.
+    if (!(await deps.blobs.head(staged))) return null;
+    throw err;
+  }
+  return parseExactJson(text, `staged payload ${staged}`);
 }

@@ -7,12 +7,20 @@
  * `ifGenerationMatch=0`; reads are `GET .../o/{name}` (metadata) and `?alt=media` pinned to the generation
  * just read; deletes are `DELETE .../o/{name}[?generation=]`; listings are `GET .../o?prefix=`.
  *
+ * Integrity: an upload states the bytes' MD5 (`md5Hash` in the object resource, computed natively), so the
+ * service refuses (400) bytes that arrived otherwise and never creates the object; the client's own
+ * validation (a CRC32C the SDK computes in JavaScript, then a delete of the object when it disagrees) is off,
+ * and the MD5 the service reports is still compared. A read is validated by MD5 too (native) whenever the
+ * object has one, by the SDK's CRC32C only when it has none (composite objects).
+ *
  * Errors: 404 is a null/false result, a 412 on create is "already exists", 5xx/429/408 and network errors
  * become TransientError, anything else is rethrown as the client raised it.
  */
+import { createHash } from 'node:crypto';
 import { PassThrough, type Readable } from 'node:stream';
-import { type File, type FileMetadata, Storage } from '@google-cloud/storage';
+import { type Bucket, type File, type FileMetadata, Storage } from '@google-cloud/storage';
 import { isNetworkError, isRetryableStatus, TransientError } from '../domain/errors';
+import { readAll } from '../platform/read-all';
 import type { BlobStore, ListPage, ObjectInfo, PutOptions, PutResult, SignedUrlOptions } from './blob-store';
 
 export interface GcsBlobStoreOptions {
@@ -30,6 +38,8 @@ const RACE_RETRIES = 3;
 export class GcsBlobStore implements BlobStore {
   readonly bucket: string;
   private readonly storage: Storage;
+  /** One Bucket for every call (the client builds a new one, with its ACL helpers, on each `bucket()`). */
+  private readonly bucketRef: Bucket;
 
   constructor(options: GcsBlobStoreOptions) {
     this.bucket = options.bucket;
@@ -39,26 +49,51 @@ export class GcsBlobStore implements BlobStore {
         ...(options.apiEndpoint ? { apiEndpoint: options.apiEndpoint } : {}),
         ...(options.projectId ? { projectId: options.projectId } : {}),
       });
+    this.bucketRef = this.storage.bucket(this.bucket);
   }
 
   async putIfAbsent(name: string, bytes: Buffer, options: PutOptions): Promise<PutResult> {
-    const metadata: FileMetadata = { contentType: options.contentType };
+    const md5Hash = createHash('md5').update(bytes).digest('base64');
+    const metadata: FileMetadata = { contentType: options.contentType, md5Hash };
     if (options.metadata) metadata.metadata = { ...options.metadata };
     if (options.customTime) metadata.customTime = options.customTime.toISOString();
     if (options.cacheControl) metadata.cacheControl = options.cacheControl;
     for (let attempt = 0; ; attempt++) {
       const file = this.file(name);
       try {
-        await file.save(bytes, { resumable: false, preconditionOpts: { ifGenerationMatch: 0 }, metadata });
-        return { created: true, info: toObjectInfo(this.bucket, file.metadata) };
+        await file.save(bytes, {
+          resumable: false,
+          preconditionOpts: { ifGenerationMatch: 0 },
+          metadata,
+          // The service checks the stated md5Hash; nothing to compute in JavaScript here.
+          validation: false,
+        });
       } catch (err) {
+        if (statusOf(err) === 400 && /md5/i.test((err as Error).message)) {
+          // The service received other bytes than the MD5 stated: nothing was created; send them again.
+          throw new TransientError(
+            `GCS put ${name}: the uploaded data did not match (${(err as Error).message})`,
+            err,
+          );
+        }
         if (statusOf(err) !== 412) throw mapError(err, `put ${name}`);
+        const existing = await this.head(name);
+        if (existing) return { created: false, existing };
+        // It was deleted between our 412 and the lookup: try to create it again.
+        if (attempt >= RACE_RETRIES)
+          throw new TransientError(`put ${name}: object keeps changing concurrently`);
+        continue;
       }
-      const existing = await this.head(name);
-      if (existing) return { created: false, existing };
-      // It was deleted between our 412 and the lookup: try to create it again.
-      if (attempt >= RACE_RETRIES)
-        throw new TransientError(`put ${name}: object keeps changing concurrently`);
+      const info = toObjectInfo(this.bucket, file.metadata);
+      if (info.md5Hash !== md5Hash) {
+        // A service that stored other bytes than were sent (GCS refuses them instead): remove exactly that
+        // generation, which this call created, and let the message be redelivered.
+        await this.delete(name, { generation: info.generation }).catch(() => false);
+        throw new TransientError(
+          `GCS put ${name}: the uploaded data did not match (MD5 ${info.md5Hash || 'none'} reported, ${md5Hash} sent)`,
+        );
+      }
+      return { created: true, info };
     }
   }
 
@@ -67,8 +102,8 @@ export class GcsBlobStore implements BlobStore {
       const info = await this.head(name);
       if (!info) return null;
       try {
-        const [bytes] = await this.file(name, info.generation).download();
-        return { bytes, info };
+        const source = this.file(name, info.generation).createReadStream({ validation: validationOf(info) });
+        return { bytes: await readAll(source, info.size), info };
       } catch (err) {
         // 404: the generation we just saw was replaced or deleted; look again.
         if (statusOf(err) !== 404) throw mapError(err, `get ${name}`);
@@ -83,7 +118,7 @@ export class GcsBlobStore implements BlobStore {
     if (!info) return null;
     // Pinned to the generation reported in `info`: if it is replaced meanwhile the stream fails (404)
     // instead of mixing generations.
-    const source = this.file(name, info.generation).createReadStream();
+    const source = this.file(name, info.generation).createReadStream({ validation: validationOf(info) });
     const stream = new PassThrough();
     source.on('error', (err) => stream.destroy(mapError(err, `read ${name}`) as Error));
     // A reader that gives up (client gone) must not leave the download running.
@@ -137,7 +172,7 @@ export class GcsBlobStore implements BlobStore {
 
   async list(prefix: string, options: { pageToken?: string; maxResults?: number } = {}): Promise<ListPage> {
     try {
-      const [files, nextQuery] = await this.storage.bucket(this.bucket).getFiles({
+      const [files, nextQuery] = await this.bucketRef.getFiles({
         prefix,
         autoPaginate: false,
         ...(options.pageToken ? { pageToken: options.pageToken } : {}),
@@ -176,12 +211,16 @@ export class GcsBlobStore implements BlobStore {
   }
 
   private file(name: string, generation?: string): File {
-    const bucket = this.storage.bucket(this.bucket);
     // The client keeps generations as numbers; GCS generations (microsecond timestamps) fit exactly.
     return generation === undefined
-      ? bucket.file(name)
-      : bucket.file(name, { generation: Number(generation) });
+      ? this.bucketRef.file(name)
+      : this.bucketRef.file(name, { generation: Number(generation) });
   }
+}
+
+/** How a read is checked: by the object's MD5 (native) when it has one, else the SDK's CRC32C. */
+function validationOf(info: ObjectInfo): 'md5' | 'crc32c' {
+  return info.md5Hash ? 'md5' : 'crc32c';
 }
 
 /** The one mapping from a GCS object resource to ObjectInfo. */

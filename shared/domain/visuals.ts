@@ -50,6 +50,15 @@ export interface ExtractLimits {
   maxVisuals: number;
 }
 
+export interface ExtractOptions {
+  /**
+   * The caller hands the document over: each visual's `image_base64` is deleted from it once decoded, so a
+   * large document's base64 can be collected while its bytes are written (the store, on a document it parsed
+   * itself). Without it the document is left as it was.
+   */
+  release?: boolean;
+}
+
 /**
  * Sets an own property, even one named `__proto__` (which JSON.parse creates as an ordinary field and plain
  * assignment would turn into a prototype change, silently dropping it).
@@ -78,6 +87,7 @@ export function extractVisuals(
   key: ArtifactKey,
   limits: ExtractLimits = { maxVisualBytes: Number.POSITIVE_INFINITY, maxVisuals: Number.POSITIVE_INFINITY },
   version = 1,
+  options: ExtractOptions = {},
 ): Extraction {
   const visuals: ExtractedVisual[] = [];
   const references: JsonObject[] = [];
@@ -105,47 +115,60 @@ export function extractVisuals(
     visuals.push({ ...detail, bytes });
     const reference: JsonObject = {};
     const original: JsonObject = {};
-    for (const [k, v] of Object.entries(value)) {
+    for (const k of Object.keys(value)) {
       if (k === 'image_base64') continue;
-      setField(RESERVED.has(k) ? original : reference, k, v);
+      setField(RESERVED.has(k) ? original : reference, k, value[k]!);
     }
     const { name: _name, ...fields } = detail;
     Object.assign(reference, fields);
     if (Object.keys(original).length > 0) setField(reference, ORIGINAL_FIELD, original);
     references.push(reference);
+    // The image is bytes now: a document the caller hands over (`release`) no longer holds its base64.
+    if (options.release) delete value.image_base64;
     return reference;
   };
 
-  const walk = (value: JsonValue, path: string[]): JsonValue => {
+  // The path of the value being walked: one array, pushed and popped (no copy per node).
+  const path: string[] = [];
+  const walk = (value: JsonValue): JsonValue => {
     if (path.length > MAX_DEPTH) {
       throw new PermanentError('INVALID_ARTIFACT', `document nested deeper than ${MAX_DEPTH} levels`);
     }
     if (Array.isArray(value)) {
-      let changed = false;
-      const out = value.map((item, i) => {
-        const next = walk(item, [...path, String(i)]);
-        if (next !== item) changed = true;
-        return next;
-      });
-      return changed ? out : value;
+      let out: JsonValue[] | undefined;
+      for (let i = 0; i < value.length; i++) {
+        const item = value[i]!;
+        path.push(String(i));
+        const next = walk(item);
+        path.pop();
+        if (next !== item) {
+          out ??= value.slice();
+          out[i] = next;
+        }
+      }
+      return out ?? value;
     }
     if (!isObject(value)) return value;
     let out: JsonObject | undefined;
-    for (const [k, v] of Object.entries(value)) {
+    for (const k of Object.keys(value)) {
+      // An own `__proto__` field (JSON.parse makes one) shadows the accessor: this reads the field.
+      const v = value[k]!;
       let next: JsonValue;
+      path.push(k);
       if (k.endsWith(VISUAL_SUFFIX) && isObject(v) && typeof v.image_base64 === 'string') {
-        next = toReference(v, [...path, k]);
+        next = toReference(v, path.slice());
       } else {
         if (k.endsWith(VISUAL_SUFFIX) && isObject(v) && typeof v.storage_path === 'string') {
           if (v.storage_path.startsWith(ownPrefix)) {
             throw new PermanentError(
               'UNSAFE_NAME',
-              `${[...path, k].join('.')}: storage_path claims this artifact's own visual prefix`,
+              `${path.join('.')}: storage_path claims this artifact's own visual prefix`,
             );
           }
         }
-        next = walk(v, [...path, k]);
+        next = walk(v);
       }
+      path.pop();
       if (next !== v) {
         out ??= { ...value };
         setField(out, k, next);
@@ -154,7 +177,7 @@ export function extractVisuals(
     return out ?? value;
   };
 
-  const manifest = walk(doc, []) as JsonObject;
+  const manifest = walk(doc) as JsonObject;
   return { manifest, visuals, references };
 }
 

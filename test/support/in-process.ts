@@ -49,7 +49,9 @@ export interface InProcess {
 
 let sequence = 0;
 
-export function inProcess(options: { policy?: MaterializationPolicy; now?: () => Date } = {}): InProcess {
+export function inProcess(
+  options: { policy?: MaterializationPolicy; now?: () => Date; limits?: Partial<StoreDeps['limits']> } = {},
+): InProcess {
   const blobs = new MemoryBlobStore('test-bucket');
   const metadata = new MemoryMetadataStore();
   const logs = { store: [] as Array<Record<string, unknown>>, sync: [] as Array<Record<string, unknown>> };
@@ -72,7 +74,12 @@ export function inProcess(options: { policy?: MaterializationPolicy; now?: () =>
     metadata,
     events: publisher,
     policy: options.policy ?? DEFAULT_POLICY,
-    limits: { maxArtifactBytes: 64 * 1024 * 1024, maxVisualBytes: 20 * 1024 * 1024, maxVisuals: 100 },
+    limits: {
+      maxArtifactBytes: 64 * 1024 * 1024,
+      maxVisualBytes: 20 * 1024 * 1024,
+      maxVisuals: 100,
+      ...options.limits,
+    },
     now: options.now ?? (() => new Date()),
   };
   const storeHandler = createStoreArtifactHandler(

@@ -244,6 +244,17 @@ describe('extractVisuals', () => {
     expect((doc.workflow_visual as JsonObject).image_base64).toBe(b64(PNG));
   });
 
+  it('release: drops each image_base64 from the document once decoded; the manifest and bytes as without', () => {
+    const kept = extractVisuals(workflowDoc(), KEY);
+    const doc = workflowDoc();
+    const released = extractVisuals(doc, KEY, undefined, 1, { release: true });
+    expect(released.manifest).toEqual(kept.manifest);
+    expect(released.visuals).toEqual(kept.visuals);
+    expect(JSON.stringify(doc)).not.toContain('image_base64');
+    expect(doc.workflow_visual).toEqual({ title: 'Workflow', width: 1 });
+    expect(at(doc, 'slides.3.0.diagram_visual')).toEqual({});
+  });
+
   it('refuses bytes that are not strict base64 or not an accepted image', () => {
     expect(
       errorOf(() => extractVisuals({ a_visual: { image_base64: `data:image/png;base64,${b64(PNG)}` } }, KEY))
@@ -376,6 +387,10 @@ describe('extractVisuals: names that cannot be object names', () => {
     let deepArray: JsonValue = [1];
     for (let i = 0; i < 200; i++) deepArray = [deepArray];
     expect(extractVisuals(deepObject(MAX_DEPTH - 2), KEY).visuals).toEqual([]);
+    // The boundary: a leaf at depth MAX_DEPTH is walked, one deeper is refused.
+    expect(extractVisuals(deepObject(MAX_DEPTH - 1), KEY).visuals).toEqual([]);
+    expect(errorOf(() => extractVisuals(deepObject(MAX_DEPTH), KEY)).code).toBe('INVALID_ARTIFACT');
+    expect(extractVisuals({ a: deepObject(MAX_DEPTH - 2) }, KEY).visuals).toEqual([]);
     expect(errorOf(() => extractVisuals(deepObject(MAX_DEPTH + 5), KEY)).code).toBe('INVALID_ARTIFACT');
     expect(errorOf(() => extractVisuals({ x: deepArray }, KEY)).code).toBe('INVALID_ARTIFACT');
     // A real bomb does not blow the stack.
