@@ -23,10 +23,9 @@ import { tmpdir } from 'node:os';
 import { basename, join, relative } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
-import { Storage } from '@google-cloud/storage';
-import { largeArtifact, pushBodies, pushBody, standardArtifact, storeRequest, TENANT } from './lib/artifact';
+import { largeArtifact, pushBodies, standardArtifact } from './lib/artifact';
 import { ROOT } from './lib/baseline';
-import { push } from './lib/load';
+import { largePushBody, push } from './lib/load';
 import { memory } from './lib/proc';
 import { respawn, stopRespawned } from './lib/respawn';
 import { log, numberEnv, run } from './lib/session';
@@ -164,18 +163,7 @@ async function largeStore(sys: System, staged: boolean): Promise<() => Promise<v
   const document = Buffer.from(JSON.stringify(artifact));
   return async () => {
     const id = randomUUID();
-    let request: Record<string, unknown>;
-    if (staged) {
-      const name = `${id}.json`;
-      await new Storage({ apiEndpoint: sys.gcsUrl })
-        .bucket(sys.bucket)
-        .file(`staging/${TENANT}/${name}`)
-        .save(document, { resumable: false, metadata: { contentType: 'application/json' } });
-      request = storeRequest(id, { artifact_ref: { name } });
-    } else {
-      request = storeRequest(id, { artifact });
-    }
-    await push(sys.pushUrl, pushBody(JSON.stringify(request), id, sys.projectId, `${Date.now()}`));
+    await push(sys.pushUrl, await largePushBody(sys, id, artifact, document, staged));
     await sys.visibility.wait(id);
   };
 }

@@ -16,9 +16,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Storage } from '@google-cloud/storage';
-import { largeArtifact, pushBodies, pushBody, standardArtifact, storeRequest, TENANT } from './lib/artifact';
-import { push, storeOnce } from './lib/load';
+import { largeArtifact, pushBodies, standardArtifact } from './lib/artifact';
+import { largePushBody, push, storeOnce } from './lib/load';
 import { memory, resetPeak } from './lib/proc';
 import { printLegend, printWorkload } from './lib/report';
 import { respawn } from './lib/respawn';
@@ -44,22 +43,7 @@ run(async () => {
 
   async function storeLarge(sys: System, staged: boolean): Promise<PhaseOutcome> {
     const id = randomUUID();
-    let request: Record<string, unknown>;
-    if (staged) {
-      const name = `${id}.json`;
-      await new Storage({ apiEndpoint: sys.gcsUrl })
-        .bucket(sys.bucket)
-        .file(`staging/${TENANT}/${name}`)
-        .save(document, {
-          resumable: false,
-          preconditionOpts: { ifGenerationMatch: 0 },
-          metadata: { contentType: 'application/json' },
-        });
-      request = storeRequest(id, { artifact_ref: { name } });
-    } else {
-      request = storeRequest(id, { artifact });
-    }
-    const body = pushBody(JSON.stringify(request), id, sys.projectId, `${Date.now()}`);
+    const body = await largePushBody(sys, id, artifact, document, staged);
     const pid = sys.functions[sys.storeFunction]!;
     const before = memory(pid).rss;
     resetPeak(pid);

@@ -5,6 +5,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { Storage } from '@google-cloud/storage';
+import { pushBody, storeRequest, TENANT } from './artifact';
 import type { System } from './systems';
 
 export interface LoopResult {
@@ -111,4 +113,34 @@ export async function seed(
     }),
   );
   return ids;
+}
+
+/**
+ * The push body storing `document` (the JSON of `artifact`) as artifact `id`: inline, or staged first to
+ * `staging/{tenant}/{id}.json` (create-only, untimed) and named by `artifact_ref`, as publishArtifact does
+ * above 8 MB.
+ */
+export async function largePushBody(
+  sys: System,
+  id: string,
+  artifact: Record<string, unknown>,
+  document: Buffer,
+  staged: boolean,
+): Promise<string> {
+  let request: Record<string, unknown>;
+  if (staged) {
+    const name = `${id}.json`;
+    await new Storage({ apiEndpoint: sys.gcsUrl })
+      .bucket(sys.bucket)
+      .file(`staging/${TENANT}/${name}`)
+      .save(document, {
+        resumable: false,
+        preconditionOpts: { ifGenerationMatch: 0 },
+        metadata: { contentType: 'application/json' },
+      });
+    request = storeRequest(id, { artifact_ref: { name } });
+  } else {
+    request = storeRequest(id, { artifact });
+  }
+  return pushBody(JSON.stringify(request), id, sys.projectId, `${Date.now()}`);
 }

@@ -343,6 +343,28 @@ export function metadataStoreContract(name: string, getStore: () => MetadataStor
         expect(await store.setAlias(r.uuid, t, 'prod', 3)).toEqual({ outcome: 'not_found' });
         expect(await store.setAlias(r.uuid, tenant(), 'prod', 1)).toEqual({ outcome: 'not_found' });
       });
+
+      it('a list item carries its latest version and the aliases of that version only, sorted', async () => {
+        const t = tenant();
+        const [a, b, c] = [row(t), row(t), row(t)];
+        for (const r of [a, b, c]) await store.record(r);
+        await store.record({
+          ...row(t, { uuid: a.uuid, generation: '1700000000000002' }),
+          file_path: `artifacts/workflow/${t}/${a.uuid}/v2.json`,
+          version: 2,
+        });
+        await store.setAlias(a.uuid, t, 'staging', 2);
+        await store.setAlias(a.uuid, t, 'prod', 2);
+        await store.setAlias(a.uuid, t, 'old', 1);
+        await store.setAlias(b.uuid, t, 'prod', 1);
+        const items = (await store.list(t, {}, 50)).items;
+        const seen = Object.fromEntries(items.map((i) => [i.uuid, [i.latest_version, i.aliases]]));
+        expect(seen).toEqual({
+          [a.uuid]: [2, ['prod', 'staging']],
+          [b.uuid]: [1, ['prod']],
+          [c.uuid]: [1, []],
+        });
+      });
     });
 
     describe('lineage', () => {
