@@ -51,6 +51,8 @@ it('50 stores while the database is frozen for 10 s, then killed and restarted: 
     signalTree(postmasterPid(join(dir, 'data')), 'SIGKILL');
     timeline.push(`killed at ${expected.size}`);
     await sleep(1_000);
+    // The killed server's handle still owns its run directory (binaries mirrored for the postgres user).
+    await pg.stop();
     pg = await startEmbeddedPostgres({ dataDir: join(dir, 'data'), port, quiet: true });
     timeline.push(`restarted at ${expected.size}`);
   })();
