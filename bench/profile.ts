@@ -1,13 +1,16 @@
 /**
- * Where the store path spends (not a comparison: no floor). Starts this checkout's stack, respawns
- * storeArtifact and syncArtifactMetadata (bench/lib/respawn.ts) under `node --cpu-prof --expose-gc` with
- * the memory probe (bench/lib/memory-probe.cjs), stores artifacts, stops the two processes and prints, for
+ * Where the store path (or the read path) spends (not a comparison: no floor). Starts this checkout's stack,
+ * respawns storeArtifact and syncArtifactMetadata (bench/lib/respawn.ts), or artifactsApi for `reads`, under
+ * `node --cpu-prof --expose-gc` with the memory probe (bench/lib/memory-probe.cjs), stores (or reads)
+ * artifacts, stops the profiled processes and prints, for
  * each: the CPU profile's self time by source file and by function (mapped back to the TypeScript through
  * the bundle's source map), the inclusive time of our own entry points, and its memory after a full GC
  * before and after the load (what the requests left referenced).
  *
- *   BENCH_PROFILE_ARTIFACT   standard (default: ~76 KB + one 30 KB PNG), staged or inline (the ~20 MB one)
- *   BENCH_PROFILE_COUNT      artifacts stored (default 300 standard, 5 large)
+ *   BENCH_PROFILE_ARTIFACT   standard (default: ~76 KB + one 30 KB PNG), staged or inline (the ~20 MB one),
+ *                            or reads: artifactsApi serving GET, GET ?visuals=inline and a list of 20 in turn
+ *                            over BENCH_SEED_COUNT (110) standard artifacts stored first
+ *   BENCH_PROFILE_COUNT      artifacts stored, or reads (default 300 standard, 5 large, 3000 reads)
  *   BENCH_CONCURRENCY        producers at once (default 8 standard, 1 large)
  *   BENCH_PROFILE_DIR        where the .cpuprofile files are kept (default: a temporary directory, removed)
  *   BENCH_PROFILE_PROBE_EVERY    also probe memory (after a full GC) after every that many artifacts: a leak
@@ -25,14 +28,13 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { largeArtifact, pushBodies, standardArtifact } from './lib/artifact';
 import { ROOT } from './lib/baseline';
-import { largePushBody, push } from './lib/load';
+import { getOnce, largePushBody, push, seed } from './lib/load';
 import { memory } from './lib/proc';
 import { respawn, stopRespawned } from './lib/respawn';
 import { log, numberEnv, run } from './lib/session';
 import { type System, startSystem } from './lib/systems';
 
 const PROBE = fileURLToPath(new URL('./lib/memory-probe.cjs', import.meta.url));
-const PROFILED = ['storeArtifact', 'syncArtifactMetadata'] as const;
 const MB = 1024 * 1024;
 
 interface ProfileNode {
@@ -54,11 +56,13 @@ interface CpuProfile {
 
 run(async () => {
   const mode = process.env.BENCH_PROFILE_ARTIFACT || 'standard';
-  if (!['standard', 'staged', 'inline'].includes(mode)) {
-    throw new Error('BENCH_PROFILE_ARTIFACT: standard, staged or inline');
+  if (!['standard', 'staged', 'inline', 'reads'].includes(mode)) {
+    throw new Error('BENCH_PROFILE_ARTIFACT: standard, staged, inline or reads');
   }
-  const large = mode !== 'standard';
-  const count = Math.round(numberEnv('BENCH_PROFILE_COUNT', large ? 5 : 300));
+  const reads = mode === 'reads';
+  const large = mode === 'staged' || mode === 'inline';
+  const profiled = reads ? ['artifactsApi'] : ['storeArtifact', 'syncArtifactMetadata'];
+  const count = Math.round(numberEnv('BENCH_PROFILE_COUNT', large ? 5 : reads ? 3000 : 300));
   const concurrency = Math.max(1, Math.round(numberEnv('BENCH_CONCURRENCY', large ? 1 : 8)));
   const keep = process.env.BENCH_PROFILE_DIR;
   const dir = keep ?? mkdtempSync(join(tmpdir(), 'artifact-store-profile-'));
@@ -66,7 +70,7 @@ run(async () => {
   log(`profile: ${count} ${mode} artifacts at c=${concurrency}; profiles in ${dir}`);
   const sys = await startSystem('ours', 'stack', ROOT, { LOG_LEVEL: process.env.BENCH_LOG_LEVEL || 'INFO' });
   try {
-    for (const name of PROFILED) {
+    for (const name of profiled) {
       mkdirSync(join(dir, name), { recursive: true });
       sys.functions[name] = await respawn(sys.functions[name]!, {
         nodeFlags: [
@@ -89,9 +93,19 @@ run(async () => {
       await push(sys.pushUrl, small(id));
       await sys.visibility.wait(id);
     };
-    for (let i = 0; i < 20; i++) await storeSmall(); // warm: JIT, connections
-    const before = await probeAll(sys, dir);
-    const storeOne = large ? await largeStore(sys, mode === 'staged') : storeSmall;
+    const ids = reads ? await seed(sys, Math.round(numberEnv('BENCH_SEED_COUNT', 110)), small) : [];
+    let turn = 0;
+    const readOne = async () => {
+      const n = turn++;
+      const id = ids[n % ids.length];
+      await getOnce(
+        sys,
+        [`/api/artifacts/${id}`, `/api/artifacts/${id}?visuals=inline`, '/api/artifacts?limit=20'][n % 3]!,
+      );
+    };
+    for (let i = 0; i < 20; i++) await (reads ? readOne() : storeSmall()); // warm: JIT, connections
+    const before = await probeAll(sys, dir, profiled);
+    const storeOne = reads ? readOne : large ? await largeStore(sys, mode === 'staged') : storeSmall;
     const started = performance.now();
     const every = Math.round(numberEnv('BENCH_PROFILE_PROBE_EVERY', 0)) || count;
     const trend: Array<{ stored: number; probes: Record<string, Probe> }> = [{ stored: 0, probes: before }];
@@ -106,16 +120,18 @@ run(async () => {
           }
         }),
       );
-      if (end < count) trend.push({ stored: end, probes: await probeAll(sys, dir) });
+      if (end < count) trend.push({ stored: end, probes: await probeAll(sys, dir, profiled) });
     }
     const seconds = (performance.now() - started) / 1000;
-    log(`stored ${count} in ${seconds.toFixed(1)} s (${(count / seconds).toFixed(1)}/s, profiling on)`);
-    const rssAtEnd = Object.fromEntries(PROFILED.map((n) => [n, memory(sys.functions[n]!).rss / MB]));
+    log(
+      `${reads ? 'read' : 'stored'} ${count} in ${seconds.toFixed(1)} s (${(count / seconds).toFixed(1)}/s, profiling on)`,
+    );
+    const rssAtEnd = Object.fromEntries(profiled.map((n) => [n, memory(sys.functions[n]!).rss / MB]));
     await sleep(2000);
-    const after = await probeAll(sys, dir);
+    const after = await probeAll(sys, dir, profiled);
     trend.push({ stored: count, probes: after });
     await stopRespawned(); // SIGTERM: functions-framework exits, node writes the .cpuprofile
-    for (const name of PROFILED) {
+    for (const name of profiled) {
       console.log(`\n=== ${name} (${count} ${mode} artifacts, c=${concurrency}) ===`);
       const m = (x: Omit<Probe, 'beforeGc' | 'spaces'>) =>
         `rss ${(x.rss / MB).toFixed(1)} heapUsed ${(x.heapUsed / MB).toFixed(1)} external ${(x.external / MB).toFixed(1)} arrayBuffers ${(x.arrayBuffers / MB).toFixed(1)}`;
@@ -132,7 +148,7 @@ run(async () => {
       console.log(`RSS at the end of the load (before GC): ${rssAtEnd[name]!.toFixed(1)} MB`);
       if (trend.length > 2) {
         console.log(
-          'after a full GC, by artifacts stored: stored  rss  heapUsed  external  arrayBuffers (MB)',
+          'after a full GC, by operations done:    done  rss  heapUsed  external  arrayBuffers (MB)',
         );
         for (const { stored, probes } of trend) {
           const x = probes[name]!;
@@ -169,9 +185,9 @@ async function largeStore(sys: System, staged: boolean): Promise<() => Promise<v
 }
 
 /** Memory of each profiled function after a full GC (the probe answers SIGUSR2 with a file). */
-async function probeAll(sys: System, dir: string): Promise<Record<string, Probe>> {
+async function probeAll(sys: System, dir: string, profiled: string[]): Promise<Record<string, Probe>> {
   const out: Record<string, Probe> = {};
-  for (const name of PROFILED) {
+  for (const name of profiled) {
     const pid = sys.functions[name]!;
     const seen = new Set(readdirSync(join(dir, name)));
     process.kill(pid, 'SIGUSR2');
@@ -189,7 +205,7 @@ async function probeAll(sys: System, dir: string): Promise<Record<string, Probe>
   return out;
 }
 
-/** Self time by source and by function, inclusive time of our entry points; per artifact, in ms. */
+/** Self time by source and by function, inclusive time of our entry points; per artifact, in ms per operation (artifact stored or read). */
 function summarise(profile: CpuProfile, name: string, count: number): void {
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
   const parent = new Map<number, number>();
@@ -259,10 +275,10 @@ function summarise(profile: CpuProfile, name: string, count: number): void {
   }
   const per = (ms: number) => (ms / count).toFixed(2).padStart(7);
   console.log(
-    `busy ${(total / 1000).toFixed(1)} s (${per(total)} ms per artifact), idle ${(idle / 1000).toFixed(1)} s`,
+    `busy ${(total / 1000).toFixed(1)} s (${per(total)} ms per operation), idle ${(idle / 1000).toFixed(1)} s`,
   );
   const top = (m: Map<string, number>, n: number, title: string) => {
-    console.log(`\n${title} (ms per artifact, share of busy)`);
+    console.log(`\n${title} (ms per operation, share of busy)`);
     for (const [k, v] of [...m.entries()].sort((a, b) => b[1] - a[1]).slice(0, n)) {
       console.log(`${per(v)} ${((100 * v) / total).toFixed(1).padStart(5)}%  ${k}`);
     }
